@@ -1,0 +1,107 @@
+#include "common/cpuset.h"
+
+#include <catch2/catch.hpp>
+
+namespace dracpu {
+namespace {
+
+CpuSet MustParse(const std::string& s) {
+  auto r = CpuSet::Parse(s);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+TEST_CASE("CpuSet parses and formats the kernel list format", "[cpuset]") {
+  CHECK(MustParse("0-3,8,10-11").ToVector() == std::vector<int>{0, 1, 2, 3, 8, 10, 11});
+  CHECK(MustParse("0-3,8,10-11").ToString() == "0-3,8,10-11");
+  CHECK(MustParse("").Empty());
+  CHECK(MustParse("\n").Empty());
+  CHECK(MustParse("5\n").ToString() == "5");
+  CHECK(MustParse("8191").Contains(8191));
+  // Unsorted and overlapping input is accepted and canonicalised.
+  CHECK(MustParse("10-11,0,1,2-3,3").ToString() == "0-3,10-11");
+  // Pairs are written as a range, as the kernel does.
+  CHECK(MustParse("4,5").ToString() == "4-5");
+  CHECK(MustParse("7-7").ToString() == "7");
+}
+
+TEST_CASE("CpuSet rejects malformed lists with an error naming the input", "[cpuset]") {
+  for (const char* bad : {"3-1", "a", "1,,2", "8192", "0-8192", "1-", "-1", ",1", "1,", " 1",
+                          "1 ", "1\n\n", "1\t", "0x1", "1-2-3", "99999999"}) {
+    auto r = CpuSet::Parse(bad);
+    INFO("input: " << bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().IsInvalidArgument());
+    CHECK(r.status().message().find(std::string("\"") + bad + "\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("CpuSet round-trips every canonical list", "[cpuset]") {
+  // Every subset of 0..11 survives ToString -> Parse unchanged.
+  for (int mask = 0; mask < (1 << 12); ++mask) {
+    CpuSet s;
+    for (int b = 0; b < 12; ++b)
+      if (mask & (1 << b)) s.Add(b);
+    auto back = CpuSet::Parse(s.ToString());
+    REQUIRE(back.ok());
+    REQUIRE(*back == s);
+  }
+}
+
+TEST_CASE("CpuSet algebra", "[cpuset]") {
+  CpuSet a = MustParse("0-7");
+  CpuSet b = MustParse("4-11");
+  CHECK((a | b).ToString() == "0-11");
+  CHECK((a & b).ToString() == "4-7");
+  CHECK((a - b).ToString() == "0-3");
+  CHECK((b - a).ToString() == "8-11");
+  CHECK(MustParse("1-2").IsSubsetOf(a));
+  CHECK_FALSE(b.IsSubsetOf(a));
+  CHECK(a.Intersects(b));
+  CHECK_FALSE(MustParse("0-1").Intersects(MustParse("2-3")));
+  CHECK(a.Size() == 8);
+  CHECK(a.First() == 0);
+  CHECK(CpuSet().First() == -1);
+  CHECK(CpuSet::Range(3, 5) == CpuSet({3, 4, 5}));
+  CHECK(CpuSet::Range(5, 3).Empty());
+  CpuSet c = a;
+  c -= b;
+  c |= CpuSet{100};
+  CHECK(c.ToString() == "0-3,100");
+  CHECK(CpuSet{0} < CpuSet{1});
+  CHECK_FALSE(CpuSet{1} < CpuSet{0});
+  CHECK_FALSE(a < a);
+}
+
+TEST_CASE("CpuSet iterates in ascending order", "[cpuset]") {
+  std::vector<int> seen;
+  for (int c : MustParse("8191,0,64,63,4000")) seen.push_back(c);
+  CHECK(seen == std::vector<int>{0, 63, 64, 4000, 8191});
+  int n = 0;
+  for (int c : CpuSet()) n += c + 1;
+  CHECK(n == 0);
+}
+
+TEST_CASE("CpuSet parses and formats the hex mask format", "[cpuset]") {
+  auto m = CpuSet::ParseMask("00000000,0000000f\n");
+  REQUIRE(m.ok());
+  CHECK(m->ToString() == "0-3");
+  auto hi = CpuSet::ParseMask("80000000,00000001");
+  REQUIRE(hi.ok());
+  CHECK(hi->ToString() == "0,63");
+  CHECK(hi->ToMask() == "80000000,00000001");
+  CHECK(CpuSet().ToMask() == "00000000");
+  CHECK(CpuSet{4}.ToMask() == "00000010");
+  CHECK(CpuSet{32}.ToMask() == "00000001,00000000");
+  for (const char* bad : {"", "g", "0,,1", "123456789", "0x1", "1 "}) {
+    INFO("input: " << bad);
+    CHECK_FALSE(CpuSet::ParseMask(bad).ok());
+  }
+  // 257 words puts a set bit at id 8192, beyond the maximum.
+  std::string too_wide = "1";
+  for (int i = 0; i < 256; ++i) too_wide += ",00000000";
+  CHECK_FALSE(CpuSet::ParseMask(too_wide).ok());
+}
+
+}  // namespace
+}  // namespace dracpu
