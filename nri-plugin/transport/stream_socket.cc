@@ -58,21 +58,25 @@ void StreamSocket::ReadLoop(const BytesFn& on_bytes, const EndFn& on_end) {
 
 Status StreamSocket::Write(const std::vector<std::string>& pieces) {
   std::lock_guard<std::mutex> lock(write_mu_);
-  if (closed_) return Status::Unavailable("connection closed");
-  for (const std::string& piece : pieces) {
-    Status s = SendAll(fd_.get(), piece);
-    if (!s.ok()) {
-      // A partial message would desynchronize the peer's framing: give the connection up.
-      LOG(WARNING) << "stream socket: write failed, closing: " << s;
-      Close();
-      return Status::Unavailable(s.message());
-    }
-  }
+  for (const std::string& piece : pieces) DRACPU_RETURN_IF_ERROR(WriteLocked(piece));
   return Status::OK();
 }
 
 Status StreamSocket::Write(std::string_view bytes) {
-  return Write(std::vector<std::string>{std::string(bytes)});
+  std::lock_guard<std::mutex> lock(write_mu_);
+  return WriteLocked(bytes);
+}
+
+Status StreamSocket::WriteLocked(std::string_view bytes) {
+  if (closed_) return Status::Unavailable("connection closed");
+  Status s = SendAll(fd_.get(), bytes);
+  if (!s.ok()) {
+    // A partial message would desynchronize the peer's framing: give the connection up.
+    LOG(WARNING) << "stream socket: write failed, closing: " << s;
+    Close();
+    return Status::Unavailable(s.message());
+  }
+  return Status::OK();
 }
 
 void StreamSocket::Close() {

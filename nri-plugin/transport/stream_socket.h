@@ -53,6 +53,8 @@ class StreamSocket {
 
  private:
   void ReadLoop(const BytesFn& on_bytes, const EndFn& on_end);
+  // REQUIRES: write_mu_ held.
+  Status WriteLocked(std::string_view bytes);
 
   UniqueFd fd_;
   std::atomic<bool> closed_{false};

@@ -217,6 +217,50 @@ TEST_CASE("a request above 4 MiB is skipped and answered RESOURCE_EXHAUSTED") {
   CHECK(second == std::make_tuple(3u, 0, std::string("ba")));
 }
 
+TEST_CASE("a flood beyond the request queue is answered RESOURCE_EXHAUSTED at once") {
+  UniqueFd a, raw;
+  REQUIRE(SocketPair(&a, &raw).ok());
+  TtrpcChannel channel(std::move(a));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  channel.server().Register(kSvc, "Gate", [&](std::string_view, const CallContext&) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return open; });
+    return StatusOr<std::string>(std::string("done"));
+  });
+  channel.Start();
+  ::ttrpc::Request req;
+  req.set_service(kSvc);
+  req.set_method("Gate");
+  const uint32_t n = TtrpcServer::kMaxQueuedRequests + 6;
+  // One running, kMaxQueuedRequests waiting: the last five are turned away.
+  std::string first = *EncodeFrame(1, MessageType::kRequest, 0, req.SerializeAsString());
+  REQUIRE(SendAll(raw.get(), first).ok());
+  std::this_thread::sleep_for(100ms);  // let the dispatch thread take the first one
+  std::string wire;
+  for (uint32_t i = 1; i < n; ++i) {
+    wire += *EncodeFrame(2 * i + 1, MessageType::kRequest, 0, req.SerializeAsString());
+  }
+  REQUIRE(SendAll(raw.get(), wire).ok());
+  auto read_reply = [&]() {
+    StatusOr<std::string> msg = ReadTtrpcMessage(raw.get());
+    REQUIRE(msg.ok());
+    ::ttrpc::Response resp;
+    REQUIRE(resp.ParseFromString(msg->substr(10)));
+    return std::make_pair(
+        DecodeFrameHeader(reinterpret_cast<const uint8_t*>(msg->data())).stream_id,
+        resp.status().code());
+  };
+  for (uint32_t i = n - 5; i < n; ++i) CHECK(read_reply() == std::make_pair(2 * i + 1, 8));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+  for (uint32_t i = 0; i < n - 5; ++i) CHECK(read_reply() == std::make_pair(2 * i + 1, 0));
+}
+
 TEST_CASE("a truncated header closes the connection with a reason") {
   RawClient c;
   c.Send(FromHex("00 00 00 05 00"));

@@ -23,21 +23,27 @@ void TtrpcServer::Start(MessageSink* sink, bool inline_dispatch) {
 }
 
 void TtrpcServer::OnRequest(const FrameHeader& header, std::string_view data) {
-  Pending p{header, std::string(data), false, std::chrono::steady_clock::now()};
-  if (inline_dispatch_) return Process(p);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) return;
-  queue_.push_back(std::move(p));
-  cv_.notify_one();
+  Enqueue({header, std::string(data), false, std::chrono::steady_clock::now()});
 }
 
 void TtrpcServer::OnOversizeRequest(const FrameHeader& header) {
-  Pending p{header, std::string(), true, std::chrono::steady_clock::now()};
+  Enqueue({header, std::string(), true, std::chrono::steady_clock::now()});
+}
+
+void TtrpcServer::Enqueue(Pending p) {
   if (inline_dispatch_) return Process(p);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) return;
-  queue_.push_back(std::move(p));
-  cv_.notify_one();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    if (queue_.size() < kMaxQueuedRequests) {
+      queue_.push_back(std::move(p));
+      cv_.notify_one();
+      return;
+    }
+  }
+  LOG(WARNING) << "ttrpc: " << kMaxQueuedRequests << " requests already queued; stream "
+               << p.header.stream_id << " rejected";
+  Reply(p.header.stream_id, RpcCode::kResourceExhausted, "too many requests in flight", {});
 }
 
 void TtrpcServer::Stop() {

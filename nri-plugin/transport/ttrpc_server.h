@@ -42,6 +42,10 @@ using Handler = std::function<StatusOr<std::string>(std::string_view payload, co
 
 class TtrpcServer {
  public:
+  // Requests waiting for the dispatch thread beyond this are answered RESOURCE_EXHAUSTED at
+  // once: a peer that floods us cannot grow memory without bound.
+  static constexpr size_t kMaxQueuedRequests = 1024;
+
   TtrpcServer() = default;
   ~TtrpcServer();  // Stop()
   TtrpcServer(const TtrpcServer&) = delete;
@@ -90,6 +94,7 @@ class TtrpcServer {
     std::chrono::steady_clock::time_point arrival;
   };
 
+  void Enqueue(Pending p);
   void Process(const Pending& p);
   void Dispatch(uint32_t stream_id, std::string_view data,
                 std::chrono::steady_clock::time_point arrival);
