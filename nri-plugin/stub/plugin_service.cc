@@ -62,60 +62,38 @@ void PluginService::RegisterOn(ttrpc::TtrpcServer& server) {
         return api::Empty();
       });
 
-  if (Subscribed(api::CREATE_CONTAINER)) {
-    server.RegisterTyped<api::CreateContainerRequest, api::CreateContainerResponse>(
-        kPluginService, "CreateContainer",
-        [h](const api::CreateContainerRequest& req, const CallContext&) {
-          return h->CreateContainer(req.pod(), req.container());
-        });
-  }
-  if (Subscribed(api::UPDATE_CONTAINER)) {
-    server.RegisterTyped<api::UpdateContainerRequest, api::UpdateContainerResponse>(
-        kPluginService, "UpdateContainer",
-        [h](const api::UpdateContainerRequest& req, const CallContext&) {
-          return h->UpdateContainer(req.pod(), req.container(), req.linux_resources());
-        });
-  }
-  if (Subscribed(api::STOP_CONTAINER)) {
-    server.RegisterTyped<api::StopContainerRequest, api::StopContainerResponse>(
-        kPluginService, "StopContainer",
-        [h](const api::StopContainerRequest& req, const CallContext&) {
-          return h->StopContainer(req.pod(), req.container());
-        });
-  }
+  server.RegisterTyped<api::CreateContainerRequest, api::CreateContainerResponse>(
+      kPluginService, "CreateContainer",
+      [h](const api::CreateContainerRequest& req, const CallContext&) {
+        return h->CreateContainer(req.pod(), req.container());
+      });
+  server.RegisterTyped<api::UpdateContainerRequest, api::UpdateContainerResponse>(
+      kPluginService, "UpdateContainer",
+      [h](const api::UpdateContainerRequest& req, const CallContext&) {
+        return h->UpdateContainer(req.pod(), req.container(), req.linux_resources());
+      });
+  server.RegisterTyped<api::StopContainerRequest, api::StopContainerResponse>(
+      kPluginService, "StopContainer",
+      [h](const api::StopContainerRequest& req, const CallContext&) {
+        return h->StopContainer(req.pod(), req.container());
+      });
   using namespace std::placeholders;
-  if (Subscribed(api::RUN_POD_SANDBOX)) {
-    PodEvent<api::RunPodSandboxRequest, api::RunPodSandboxResponse>(
-        server, "RunPodSandbox", std::bind(&PluginHandlers::RunPodSandbox, h, _1));
-  }
-  if (Subscribed(api::STOP_POD_SANDBOX)) {
-    PodEvent<api::StopPodSandboxRequest, api::StopPodSandboxResponse>(
-        server, "StopPodSandbox", std::bind(&PluginHandlers::StopPodSandbox, h, _1));
-  }
-  if (Subscribed(api::REMOVE_POD_SANDBOX)) {
-    PodEvent<api::RemovePodSandboxRequest, api::RemovePodSandboxResponse>(
-        server, "RemovePodSandbox", std::bind(&PluginHandlers::RemovePodSandbox, h, _1));
-  }
-  if (Subscribed(api::POST_CREATE_CONTAINER)) {
-    ContainerEvent<api::PostCreateContainerRequest, api::PostCreateContainerResponse>(
-        server, "PostCreateContainer", std::bind(&PluginHandlers::PostCreateContainer, h, _1, _2));
-  }
-  if (Subscribed(api::START_CONTAINER)) {
-    ContainerEvent<api::StartContainerRequest, api::StartContainerResponse>(
-        server, "StartContainer", std::bind(&PluginHandlers::StartContainer, h, _1, _2));
-  }
-  if (Subscribed(api::POST_START_CONTAINER)) {
-    ContainerEvent<api::PostStartContainerRequest, api::PostStartContainerResponse>(
-        server, "PostStartContainer", std::bind(&PluginHandlers::PostStartContainer, h, _1, _2));
-  }
-  if (Subscribed(api::POST_UPDATE_CONTAINER)) {
-    ContainerEvent<api::PostUpdateContainerRequest, api::PostUpdateContainerResponse>(
-        server, "PostUpdateContainer", std::bind(&PluginHandlers::PostUpdateContainer, h, _1, _2));
-  }
-  if (Subscribed(api::REMOVE_CONTAINER)) {
-    ContainerEvent<api::RemoveContainerRequest, api::RemoveContainerResponse>(
-        server, "RemoveContainer", std::bind(&PluginHandlers::RemoveContainer, h, _1, _2));
-  }
+  PodEvent<api::RunPodSandboxRequest, api::RunPodSandboxResponse>(
+      server, "RunPodSandbox", std::bind(&PluginHandlers::RunPodSandbox, h, _1));
+  PodEvent<api::StopPodSandboxRequest, api::StopPodSandboxResponse>(
+      server, "StopPodSandbox", std::bind(&PluginHandlers::StopPodSandbox, h, _1));
+  PodEvent<api::RemovePodSandboxRequest, api::RemovePodSandboxResponse>(
+      server, "RemovePodSandbox", std::bind(&PluginHandlers::RemovePodSandbox, h, _1));
+  ContainerEvent<api::PostCreateContainerRequest, api::PostCreateContainerResponse>(
+      server, "PostCreateContainer", std::bind(&PluginHandlers::PostCreateContainer, h, _1, _2));
+  ContainerEvent<api::StartContainerRequest, api::StartContainerResponse>(
+      server, "StartContainer", std::bind(&PluginHandlers::StartContainer, h, _1, _2));
+  ContainerEvent<api::PostStartContainerRequest, api::PostStartContainerResponse>(
+      server, "PostStartContainer", std::bind(&PluginHandlers::PostStartContainer, h, _1, _2));
+  ContainerEvent<api::PostUpdateContainerRequest, api::PostUpdateContainerResponse>(
+      server, "PostUpdateContainer", std::bind(&PluginHandlers::PostUpdateContainer, h, _1, _2));
+  ContainerEvent<api::RemoveContainerRequest, api::RemoveContainerResponse>(
+      server, "RemoveContainer", std::bind(&PluginHandlers::RemoveContainer, h, _1, _2));
 }
 
 StatusOr<api::SynchronizeResponse> PluginService::Synchronize(const api::SynchronizeRequest& page) {

@@ -2,8 +2,9 @@
 // the event mask, Synchronize collects pages (NRI >= v0.7 splits large syncs: every page but the
 // last has more=true and must be answered {more: true} with no updates) and hands their union to
 // the handlers, StateChange (NRI <= v0.11) and the dedicated event RPCs (v0.12) reach the same
-// handlers. Methods for unsubscribed events are not registered, so the ttrpc server answers
-// UNIMPLEMENTED, which v0.12 runtimes treat as "use StateChange".
+// handlers. Every event RPC is served (an unsubscribed one by the handler's default), so no
+// runtime version ever sees UNIMPLEMENTED for an event this API knows; newer ones
+// (UpdatePodSandbox, ValidateContainerAdjustment) are never subscribed and answer UNIMPLEMENTED.
 //
 // One instance per connection (it holds the paging state); used on the dispatch thread only.
 
@@ -34,7 +35,6 @@ class PluginService {
  private:
   StatusOr<api::SynchronizeResponse> Synchronize(const api::SynchronizeRequest& page);
   Status StateChange(const api::StateChangeEvent& ev);
-  bool Subscribed(api::Event e) const { return (events_ & EventBit(e)) != 0; }
 
   PluginHandlers* const handlers_;
   const int32_t events_;

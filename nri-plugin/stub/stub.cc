@@ -50,6 +50,7 @@ Stub::~Stub() { Stop(); }
 
 Status Stub::Start() {
   DRACPU_RETURN_IF_ERROR(ValidatePluginIdentity(options_.plugin_name, options_.plugin_idx));
+  if (events_ == 0) return Status::InvalidArgument("the plugin handles no NRI event");
   thread_ = std::thread([this] { Run(); });
   return Status::OK();
 }

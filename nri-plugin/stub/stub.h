@@ -52,7 +52,9 @@ class Stub {
   Stub(const Stub&) = delete;
   Stub& operator=(const Stub&) = delete;
 
-  // Validates the identity and starts the session thread. REQUIRES: called once.
+  // Validates the identity and the subscription (an empty mask would mean "all events" to the
+  // runtime, including ones this API cannot answer) and starts the session thread.
+  // REQUIRES: called once.
   Status Start();
   // Closes the connection, stops reconnecting, joins all threads. Idempotent.
   // REQUIRES: not called from a handler.

@@ -340,6 +340,12 @@ struct Rig {
     REQUIRE(stub->Start().ok());
     runtime = std::make_unique<FakeRuntime>(sock.Accept());
     REQUIRE(runtime->WaitRegistered() == "00-dracpu");
+    WaitStubRegistered();
+  }
+  // The runtime's handler runs before the stub has seen its RegisterPlugin reply.
+  void WaitStubRegistered() {
+    for (int i = 0; i < 500 && !stub->registered(); ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(stub->registered());
   }
   TempSocket sock;
   RecordingPlugin plugin;
@@ -387,7 +393,7 @@ TEST_CASE("Synchronize pages are echoed with more=true; the last answer covers t
   CHECK(rig.stub->synchronized());
 }
 
-TEST_CASE("events reach the handlers by dedicated RPC and by StateChange; others are refused") {
+TEST_CASE("events reach the handlers by dedicated RPC and by StateChange; unknown ones refused") {
   Rig rig;
   rig.runtime->Handshake();
   api::CreateContainerRequest create;
@@ -411,14 +417,14 @@ TEST_CASE("events reach the handlers by dedicated RPC and by StateChange; others
   api::RemoveContainerResponse rm_resp;
   REQUIRE(rig.runtime->Call("RemoveContainer", rm, &rm_resp).ok());
 
-  api::StopContainerRequest stop;  // not subscribed: UNIMPLEMENTED
+  api::StopContainerRequest stop;  // not subscribed: served by the default handler
   api::StopContainerResponse stop_resp;
-  CHECK(rig.runtime->Call("StopContainer", stop, &stop_resp).message() ==
-        "rpc error UNIMPLEMENTED: method StopContainer");
-  api::RemovePodSandboxRequest rm_pod;
-  api::RemovePodSandboxResponse rm_pod_resp;
-  CHECK(rig.runtime->Call("RemovePodSandbox", rm_pod, &rm_pod_resp).message() ==
-        "rpc error UNIMPLEMENTED: method RemovePodSandbox");
+  REQUIRE(rig.runtime->Call("StopContainer", stop, &stop_resp).ok());
+  CHECK(stop_resp.update_size() == 0);
+  api::ValidateContainerAdjustmentRequest validate;  // beyond this API: UNIMPLEMENTED
+  api::ValidateContainerAdjustmentResponse validate_resp;
+  CHECK(rig.runtime->Call("ValidateContainerAdjustment", validate, &validate_resp).message() ==
+        "rpc error UNIMPLEMENTED: method ValidateContainerAdjustment");
   REQUIRE(rig.runtime->Call("Shutdown", api::Empty(), &empty).ok());
   CHECK(rig.plugin.removed == std::vector<std::string>{"c1", "c2"});
 }
@@ -448,6 +454,7 @@ TEST_CASE("when the runtime restarts the stub reconnects, registers and synchron
   CHECK_FALSE(rig.stub->synchronized());
   again.Handshake();
   CHECK(rig.stub->synchronized());
+  rig.WaitStubRegistered();
   CHECK(rig.stub->UpdateContainers({}).ok());
 }
 
@@ -482,6 +489,10 @@ TEST_CASE("plugin name and index follow the runtime's rules") {
   opts.plugin_idx = "7";
   Stub stub(opts, &plugin);
   CHECK(stub.Start().IsInvalidArgument());
+  PluginHandlers nothing;
+  Stub empty(StubOptions(), &nothing);
+  CHECK(empty.events() == 0);
+  CHECK(empty.Start().IsInvalidArgument());
 }
 
 }  // namespace
