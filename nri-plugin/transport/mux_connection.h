@@ -11,7 +11,8 @@
 //
 // Usage: construct, AddServer()/AddClient(), register handlers, Start(), use the clients.
 // The destructor closes the socket and joins the reader and dispatch threads.
-// REQUIRES: not destroyed from a handler or from on_closed.
+// REQUIRES: not destroyed from a handler or from on_closed, nor while another thread is inside
+// a client Call() (close first: such calls then return Unavailable promptly).
 
 #ifndef DRACPU_NRI_PLUGIN_TRANSPORT_MUX_CONNECTION_H_
 #define DRACPU_NRI_PLUGIN_TRANSPORT_MUX_CONNECTION_H_

@@ -3,7 +3,8 @@
 // simplest place to test the ttrpc layer end to end.
 //
 // Usage: construct, register handlers on server(), Start(), Call() via client(); the destructor
-// closes the socket and joins every thread. REQUIRES: not destroyed from a handler or on_closed.
+// closes the socket and joins every thread. REQUIRES: not destroyed from a handler or on_closed,
+// nor while another thread is inside client().Call().
 
 #ifndef DRACPU_NRI_PLUGIN_TRANSPORT_TTRPC_CHANNEL_H_
 #define DRACPU_NRI_PLUGIN_TRANSPORT_TTRPC_CHANNEL_H_
