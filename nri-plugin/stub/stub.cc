@@ -1,9 +1,13 @@
 #include "nri-plugin/stub/stub.h"
 
 #include <glog/logging.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
+#include <cstdlib>
+#include <utility>
 
 #include "nri-plugin/stub/plugin_service.h"
 #include "nri-plugin/transport/mux_connection.h"
@@ -43,10 +47,31 @@ Status ValidatePluginIdentity(const std::string& name, const std::string& idx) {
   return Status::OK();
 }
 
-Stub::Stub(StubOptions options, PluginHandlers* handlers, int32_t events)
-    : options_(std::move(options)), handlers_(handlers), events_(events) {}
+Status ApplyPluginEnvironment(StubOptions* options) {
+  if (const char* name = std::getenv("NRI_PLUGIN_NAME"); name && *name) options->plugin_name = name;
+  if (const char* idx = std::getenv("NRI_PLUGIN_IDX"); idx && *idx) options->plugin_idx = idx;
+  if (const char* fd = std::getenv("NRI_PLUGIN_SOCKET"); fd && *fd) {
+    char* end = nullptr;
+    long n = std::strtol(fd, &end, 10);
+    if (*end != '\0' || n < 0 || n > INT32_MAX) {
+      return Status::InvalidArgument("NRI_PLUGIN_SOCKET=\"" + std::string(fd) +
+                                     "\" is not a file descriptor number");
+    }
+    options->preconnected_fd = static_cast<int>(n);
+  }
+  return Status::OK();
+}
 
-Stub::~Stub() { Stop(); }
+Stub::Stub(StubOptions options, PluginHandlers* handlers, int32_t events)
+    : options_(std::move(options)),
+      handlers_(handlers),
+      events_(events),
+      preconnected_fd_(options_.preconnected_fd) {}
+
+Stub::~Stub() {
+  Stop();
+  if (preconnected_fd_ >= 0) close(preconnected_fd_);
+}
 
 Status Stub::Start() {
   DRACPU_RETURN_IF_ERROR(ValidatePluginIdentity(options_.plugin_name, options_.plugin_idx));
@@ -89,6 +114,13 @@ void Stub::Run() {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
     }
+    if (options_.preconnected_fd >= 0) {
+      // A runtime-launched plugin cannot dial back; the runtime relaunches it instead.
+      LOG(WARNING) << "nri: the runtime's connection ended ("
+                   << (why.ok() ? "closed by the runtime" : why.ToString())
+                   << "); not reconnecting";
+      return;
+    }
     LOG(WARNING) << "nri: runtime connection on " << options_.socket_path << " ended ("
                  << (why.ok() ? "closed by the runtime" : why.ToString()) << "); reconnecting in "
                  << backoff.count() << " ms";
@@ -98,7 +130,13 @@ void Stub::Run() {
 }
 
 Status Stub::RunSession() {
-  StatusOr<ttrpc::UniqueFd> fd = ttrpc::ConnectUnix(options_.socket_path);
+  StatusOr<ttrpc::UniqueFd> fd = Status::Unavailable("nri: no connection");
+  if (options_.preconnected_fd >= 0) {
+    fd = ttrpc::UniqueFd(std::exchange(preconnected_fd_, -1));
+    if (!fd->valid()) return Status::Unavailable("nri: the runtime's connection is gone");
+  } else {
+    fd = ttrpc::ConnectUnix(options_.socket_path);
+  }
   if (!fd.ok()) return fd.status();
   auto session = std::make_shared<Session>(std::move(*fd), handlers_, events_,
                                            [this] { synchronized_ = true; });

@@ -28,6 +28,10 @@ namespace dracpu::nri {
 
 struct StubOptions {
   std::string socket_path = "/var/run/nri/nri.sock";
+  // An already-connected socket handed over by a runtime that launched the plugin
+  // (NRI_PLUGIN_SOCKET; see FromEnvironment). When set, socket_path is not dialled and the stub
+  // does not reconnect once this connection ends. The Stub takes ownership.
+  int preconnected_fd = -1;
   std::string plugin_name = "dracpu";
   std::string plugin_idx = "00";
   // Deadline of RegisterPlugin (the runtime allows 5 s from connect) and of UpdateContainers.
@@ -37,6 +41,11 @@ struct StubOptions {
   std::chrono::milliseconds min_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
 };
+
+// Applies what a runtime-launched plugin finds in its environment (pkg/api/plugin.go):
+// NRI_PLUGIN_SOCKET (decimal fd), NRI_PLUGIN_NAME, NRI_PLUGIN_IDX. Unset variables leave the
+// options alone; a malformed fd number is InvalidArgument.
+Status ApplyPluginEnvironment(StubOptions* options);
 
 // Checks the runtime's rules (pkg/api/plugin.go): index exactly two digits; name non-empty of
 // [a-zA-Z0-9_.+-] (the stricter v0.12 rule, so one name works everywhere).
@@ -84,6 +93,7 @@ class Stub {
   const StubOptions options_;
   PluginHandlers* const handlers_;
   const int32_t events_;
+  int preconnected_fd_;  // owned until the session thread takes it
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -495,5 +495,47 @@ TEST_CASE("plugin name and index follow the runtime's rules") {
   CHECK(empty.Start().IsInvalidArgument());
 }
 
+TEST_CASE("a runtime-launched plugin uses the handed-over socket and does not redial") {
+  UniqueFd plugin_end, runtime_end;
+  REQUIRE(ttrpc::SocketPair(&plugin_end, &runtime_end).ok());
+  setenv("NRI_PLUGIN_SOCKET", std::to_string(plugin_end.get()).c_str(), 1);
+  setenv("NRI_PLUGIN_NAME", "launched", 1);
+  setenv("NRI_PLUGIN_IDX", "42", 1);
+  StubOptions opts;
+  opts.socket_path = "/nonexistent/nri.sock";
+  Status env = ApplyPluginEnvironment(&opts);
+  unsetenv("NRI_PLUGIN_SOCKET");
+  unsetenv("NRI_PLUGIN_NAME");
+  unsetenv("NRI_PLUGIN_IDX");
+  REQUIRE(env.ok());
+  CHECK(opts.preconnected_fd == plugin_end.get());
+  CHECK(opts.plugin_name == "launched");
+  CHECK(opts.plugin_idx == "42");
+  (void)plugin_end.Release();  // the Stub owns it now
+
+  RecordingPlugin plugin;
+  Stub stub(opts, &plugin);
+  REQUIRE(stub.Start().ok());
+  auto runtime = std::make_unique<FakeRuntime>(std::move(runtime_end));
+  CHECK(runtime->WaitRegistered() == "42-launched");
+  runtime->Handshake();
+  CHECK(stub.synchronized());
+  runtime.reset();
+  for (int i = 0; i < 500 && stub.disconnects() == 0; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(stub.disconnects() == 1);
+  std::this_thread::sleep_for(100ms);
+  CHECK_FALSE(stub.registered());
+  CHECK(plugin.disconnected == 1);
+}
+
+TEST_CASE("a malformed NRI_PLUGIN_SOCKET is refused") {
+  setenv("NRI_PLUGIN_SOCKET", "3x", 1);
+  StubOptions opts;
+  Status s = ApplyPluginEnvironment(&opts);
+  unsetenv("NRI_PLUGIN_SOCKET");
+  CHECK(s.IsInvalidArgument());
+  CHECK(opts.preconnected_fd == -1);
+}
+
 }  // namespace
 }  // namespace dracpu::nri
