@@ -12,7 +12,7 @@ for want in "$@"; do
   if grep -qx "$want" <<<"$pkgs"; then
     echo "ok   - $(basename "$bin") needs $want"
   else
-    echo "FAIL - $want missing from: $(echo $pkgs)"
+    echo "FAIL - $want missing from: ${pkgs//$'\n'/ }"
     status=1
   fi
 done
