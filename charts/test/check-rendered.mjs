@@ -117,24 +117,29 @@ async function checkCase(name, docs) {
     const names = pod.containers.flatMap((c) => c.ports.map((p) => p.name));
     assertEq(new Set(names).size, names.length, "port names unique in the pod");
   });
-  await t("driver container: image, flags, probes, env, securityContext", () => {
-    const f = checkContainer(driver, vals.driver, DRIVER_FLAGS, "driver");
-    const m = mountsOf(driver);
-    assertEq(f["--config"], `${m.config.mountPath}/driver.yaml`, "--config");
-    assertEq(f["--sysfs-root"], m.sysfs.mountPath, "--sysfs-root");
-    assertEq(f["--state-dir"], m.state.mountPath, "--state-dir");
-    assertEq(f["--cdi-dir"], m.cdi.mountPath, "--cdi-dir");
-    assertEq(f["--kubelet-registry-dir"], m["kubelet-registry"].mountPath, "--kubelet-registry-dir");
-    assertEq(`${f["--kubelet-plugins-dir"]}/dra.cpu`, m["kubelet-plugin"].mountPath, "plugins dir");
-  });
-  await t("nri-plugin container: image, flags, probes, env, securityContext", () => {
-    const f = checkContainer(nri, vals.nriPlugin, NRI_FLAGS, "nri-plugin");
-    const m = mountsOf(nri);
-    assertEq(f["--nri-socket"], `${m.nri.mountPath}/nri.sock`, "--nri-socket");
-    assertEq(f["--state-dir"], m.state.mountPath, "--state-dir");
-    assertEq(f["--plugin-name"], vals.nriPlugin.pluginName, "--plugin-name");
-    assertEq(f["--plugin-index"], vals.nriPlugin.pluginIndex, "--plugin-index");
-  });
+  // Each container's flags against its mounts and values: [flag, expected value].
+  const flagWants = {
+    driver: (m) => [
+      ["--config", `${m.config.mountPath}/driver.yaml`],
+      ["--sysfs-root", m.sysfs.mountPath],
+      ["--state-dir", m.state.mountPath],
+      ["--cdi-dir", m.cdi.mountPath],
+      ["--kubelet-registry-dir", m["kubelet-registry"].mountPath],
+      ["--kubelet-plugins-dir", m["kubelet-plugin"].mountPath.replace(/\/dra\.cpu$/, "")],
+    ],
+    "nri-plugin": (m) => [
+      ["--nri-socket", `${m.nri.mountPath}/nri.sock`],
+      ["--state-dir", m.state.mountPath],
+      ["--plugin-name", vals.nriPlugin.pluginName],
+      ["--plugin-index", vals.nriPlugin.pluginIndex],
+    ],
+  };
+  for (const [c, v, known] of [[driver, vals.driver, DRIVER_FLAGS], [nri, vals.nriPlugin, NRI_FLAGS]]) {
+    await t(`${c.name} container: image, flags, probes, env, securityContext`, () => {
+      const f = checkContainer(c, v, known, c.name);
+      for (const [flag, want] of flagWants[c.name](mountsOf(c))) assertEq(f[flag], want, flag);
+    });
+  }
   await t("hostPath mounts per container, read-only where possible", () => {
     // name -> [host path, mount path, readOnly]
     const want = {
