@@ -150,6 +150,7 @@ async function checkCase(name, docs) {
         state: [hp.stateDir, hp.stateDir, false],
         sysfs: [hp.sysfs, "/host/sys", true],
         config: [null, "/etc/dra-cpu", true],
+        "kube-api-access": [null, "/var/run/secrets/kubernetes.io/serviceaccount", true],
       },
       "nri-plugin": {
         nri: [hp.nriDir, hp.nriDir, true],
@@ -167,6 +168,10 @@ async function checkCase(name, docs) {
       }
     }
     assertEq(vols.config.configMap.name, one(docs, "ConfigMap").metadata.name, "config volume");
+    // API credentials reach the driver only: no automatic token for the nri-plugin.
+    assertEq(pod.automountServiceAccountToken, false, "automountServiceAccountToken");
+    const token = vols["kube-api-access"].projected.sources.map((x) => Object.keys(x)[0]);
+    assertEq(token, ["serviceAccountToken", "configMap", "downwardAPI"], "token volume sources");
   });
   await t("pod: account, priority, placement, rollout, metadata", () => {
     const sa = vals.serviceAccount;
