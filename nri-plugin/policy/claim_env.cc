@@ -22,7 +22,7 @@ StatusOr<std::vector<ClaimEnv>> ParseClaimEnv(const std::vector<std::string>& en
   for (const std::string& entry : env) {
     if (entry.rfind("DRA_CPUSET", 0) != 0) continue;
     auto bad = [&](const std::string& why) {
-      return Status::InvalidArgument("malformed env entry \"" + entry + "\": " + why);
+      return Status::InvalidArgument("malformed DRA_CPUSET entry \"" + entry + "\": " + why);
     };
     size_t eq = entry.find('=');
     if (eq == std::string::npos) return bad("no '='");

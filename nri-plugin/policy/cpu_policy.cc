@@ -31,7 +31,7 @@ std::string Label(const ContainerInfo& c) {
 CreateResult Reject(Rejection why, const std::string& message) {
   CreateResult r;
   r.rejection = why;
-  r.error = Status::PermissionDenied(std::string(RejectionName(why)) + ": " + message);
+  r.error = Status::PermissionDenied(message);
   return r;
 }
 
@@ -88,11 +88,15 @@ std::vector<CpusetUpdate> CpuPolicy::SetAllocations(AllocationView view) {
     }
     t.placement.cpus = pool;
     if (t.current != pool) {
-      VLOG(1) << "shared container " << t.label << " moves from CPUs " << t.current.ToString()
-              << " to " << pool.ToString();
+      VLOG(1) << "shared container " << t.label << ": cpus=" << t.current.ToString()
+              << " want=" << pool.ToString();
       t.current = pool;
       updates.push_back({id, pool});
     }
+  }
+  if (!updates.empty()) {
+    LOG(INFO) << "shared pool now " << pool.ToString() << " (" << pool.Size() << " CPUs): updating "
+              << updates.size() << " containers";
   }
   return updates;
 }
@@ -109,17 +113,17 @@ CreateResult CpuPolicy::Decide(const ContainerInfo& c) const {
     auto it = view_.claims.find(ref.claim_uid);
     if (it == view_.claims.end()) {
       return Reject(Rejection::kUnknownClaim,
-                    "claim " + ref.claim_uid + " is not prepared on this node");
+                    "unknown claim " + ref.claim_uid + " (not prepared on this node)");
     }
     const ClaimGrant& grant = it->second;
     if (grant.cpus != ref.cpus) {
-      return Reject(Rejection::kCpusetMismatch, "claim " + ref.claim_uid + " holds CPUs " +
-                                                    grant.cpus.ToString() + ", env says " +
-                                                    ref.cpus.ToString());
+      return Reject(Rejection::kCpusetMismatch, "cpuset mismatch for claim " + ref.claim_uid +
+                                                    ": env says " + ref.cpus.ToString() +
+                                                    ", prepared " + grant.cpus.ToString());
     }
     if (!grant.pod_uids.count(c.pod_uid)) {
       return Reject(Rejection::kNotReservedForPod,
-                    "claim " + ref.claim_uid + " is not reserved for pod " + c.pod_uid);
+                    "claim " + ref.claim_uid + " not reserved for pod " + c.pod_uid);
     }
     for (const auto& [other_uid, other] : view_.claims) {
       if (other_uid != grant.uid && other.cpus.Intersects(grant.cpus)) {
@@ -129,9 +133,8 @@ CreateResult CpuPolicy::Decide(const ContainerInfo& c) const {
     }
     auto bound = bindings_.find(ref.claim_uid);
     if (bound != bindings_.end() && bound->second != Binding(c.pod_uid, c.name)) {
-      return Reject(Rejection::kClaimInUse, "claim " + ref.claim_uid + " is used by container " +
-                                                bound->second.second + " of pod " +
-                                                bound->second.first);
+      return Reject(Rejection::kClaimInUse, "claim " + ref.claim_uid + " already bound to " +
+                                                bound->second.first + "/" + bound->second.second);
     }
     result.placement.cpus |= grant.cpus;
     result.placement.claims.push_back(ref.claim_uid);
@@ -149,8 +152,8 @@ std::vector<CpusetUpdate> CpuPolicy::MoveSharedOffPool(const CpuSet& avoid) {
   CpuSet pool = SharedPool();
   for (auto& [id, t] : containers_) {
     if (t.placement.exclusive() || !t.current.Intersects(avoid)) continue;
-    LOG(INFO) << "shrinking shared container " << t.label << " from CPUs " << t.current.ToString()
-              << " to " << pool.ToString();
+    LOG(INFO) << "shrinking shared container " << t.label << ": cpus=" << t.current.ToString()
+              << " want=" << pool.ToString();
     t.placement.cpus = pool;
     t.current = pool;
     updates.push_back({id, pool});
@@ -161,15 +164,15 @@ std::vector<CpusetUpdate> CpuPolicy::MoveSharedOffPool(const CpuSet& avoid) {
 CreateResult CpuPolicy::CreateContainer(const ContainerInfo& c) {
   CreateResult r = Decide(c);
   if (r.rejection != Rejection::kNone) {
-    LOG(WARNING) << "refusing container " << Label(c) << " (pod " << c.pod_uid
+    LOG(WARNING) << "rejected container " << Label(c) << " (pod " << c.pod_uid
                  << "): " << r.error.message();
     return r;
   }
   if (r.placement.exclusive()) {
-    LOG(INFO) << "pinning container " << Label(c) << " (pod " << c.pod_uid << ") claims "
-              << r.placement.claims.size() << " [" << r.placement.claims.front()
-              << (r.placement.claims.size() > 1 ? ",..." : "") << "] to CPUs "
-              << r.placement.cpus.ToString();
+    std::string claims;
+    for (const std::string& uid : r.placement.claims) claims += (claims.empty() ? "" : ",") + uid;
+    LOG(INFO) << "pinned container " << Label(c) << " pod=" << c.pod_uid << " claim=" << claims
+              << " cpus=" << r.placement.cpus.ToString();
     r.updates = MoveSharedOffPool(r.placement.cpus);
   } else {
     VLOG(1) << "container " << Label(c) << " joins the shared pool " << r.placement.cpus.ToString();
@@ -202,18 +205,19 @@ std::vector<CpusetUpdate> CpuPolicy::Synchronize(const std::vector<ContainerInfo
     auto parsed = CpuSet::Parse(c->cpuset);
     CpuSet current = parsed.ok() ? *parsed : CpuSet();
     if (!r.placement.exclusive() && current.Intersects(exclusive_)) {
-      LOG(WARNING) << "container " << Label(*c) << " was found on exclusive CPUs "
-                   << (current & exclusive_).ToString() << "; moving it to the shared pool";
+      LOG(WARNING) << "container " << Label(*c) << " drifted: cpus=" << c->cpuset
+                   << " want=" << r.placement.cpus.ToString() << " (holds exclusive CPUs "
+                   << (current & exclusive_).ToString() << ")";
     } else if (r.placement.exclusive() && current != r.placement.cpus) {
-      LOG(WARNING) << "container " << Label(*c) << " was found on CPUs " << c->cpuset
-                   << " instead of its claim's " << r.placement.cpus.ToString();
+      LOG(WARNING) << "container " << Label(*c) << " drifted: cpus=" << c->cpuset
+                   << " want=" << r.placement.cpus.ToString();
     }
     if (current != r.placement.cpus) updates.push_back({c->id, r.placement.cpus});
     Track(*c, r.placement, r.placement.cpus);
   }
-  LOG(INFO) << "synchronized " << containers.size() << " containers: " << pinned_containers()
-            << " pinned, " << shared_containers() << " shared on " << SharedPool().ToString()
-            << ", " << updates.size() << " updates";
+  LOG(INFO) << "synchronized: containers=" << containers.size() << " pinned=" << pinned_containers()
+            << " shared=" << shared_containers() << " updates=" << updates.size()
+            << " pool=" << SharedPool().ToString();
   return updates;
 }
 
