@@ -23,13 +23,9 @@ Status CheckNotHeld(const ClaimAllocation& claim, const CpuDevice& device, const
 StatusOr<CpuSet> PlaceShare(const ClaimAllocation& claim, const ClaimResult& result,
                             const CpuDevice& device, const ClaimCpuContext& context,
                             const CpuSet& chosen) {
-  if (!result.cpus) {
-    return Status::InvalidArgument(ClaimLabel(claim) + ": result for device " + device.name +
-                                   " has no consumedCapacity " + kCpuCapacityName +
-                                   "; grouped devices need a CPU count in the claim's " +
-                                   "capacity.requests");
-  }
-  const int64_t count = *result.cpus;
+  // No consumedCapacity means the scheduler allocated the device as a whole (the
+  // DRAConsumableCapacity gate is off and the server dropped allowMultipleAllocations).
+  const int64_t count = result.cpus.value_or(device.cpus.Size());
   if (count <= 0) {
     return Status::InvalidArgument(ClaimLabel(claim) + ": requests 0 CPUs from " + device.name);
   }

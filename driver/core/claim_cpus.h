@@ -4,6 +4,8 @@
 // grouped mode:    each result is a share of a group device; the claim gets
 //                  consumedCapacity["dra.cpu/cpu"] CPUs placed inside that group by the
 //                  allocator callback, chosen among the group's CPUs no other claim holds.
+//                  A result without consumedCapacity is a whole-device allocation (clusters
+//                  where the DRAConsumableCapacity gate is off): the claim gets the group.
 // Either way the answer never contains a CPU in `held_by_other_claims`, and never takes the
 // last CPU of the shared pool (allocatable - held - this claim must stay non-empty: every
 // container without a claim runs there, design.md §4).
@@ -16,8 +18,7 @@
 //                       (stale allocation or changed layout); a CPU already exclusive to
 //                       another claim; a claim that would empty the shared pool
 //   ResourceExhausted   a group without enough free CPUs for the share
-//   InvalidArgument     a grouped result without consumedCapacity dra.cpu/cpu, or 0 CPUs;
-//                       the same device twice
+//   InvalidArgument     a grouped result for 0 CPUs; the same individual device twice
 //   Internal            the allocator broke its contract (wrong size, CPUs outside `free`)
 
 #ifndef DRACPU_DRIVER_CORE_CLAIM_CPUS_H_

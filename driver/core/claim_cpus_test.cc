@@ -108,9 +108,12 @@ TEST_CASE("grouped: exhausted groups, missing counts and bad allocators") {
   auto full = ResolveClaimCpus(Claim({Device("cpudevnuma000", 3)}), f.Context(f.grouped, {1}));
   CHECK(full.status().IsResourceExhausted());
   CHECK(full.status().message().find("has 2 free CPUs") != std::string::npos);
-  CHECK(ResolveClaimCpus(Claim({Device("cpudevnuma000")}), f.Context(f.grouped))
+  // Without consumedCapacity the device was allocated whole.
+  CHECK(ResolveClaimCpus(Claim({Device("cpudevnuma000")}), f.Context(f.grouped)).value() ==
+        CpuSet{1, 4, 5});
+  CHECK(ResolveClaimCpus(Claim({Device("cpudevnuma000")}), f.Context(f.grouped, {4}))
             .status()
-            .IsInvalidArgument());
+            .IsResourceExhausted());
   CHECK(ResolveClaimCpus(Claim({Device("cpudevnuma000", 0)}), f.Context(f.grouped))
             .status()
             .IsInvalidArgument());

@@ -125,4 +125,14 @@ StatusOr<SliceSyncPlan> PlanSliceSync(const SliceSyncInput& input) {
   return plan;
 }
 
+bool ServerKeptSliceSpec(const web::json::value& sent, const web::json::value& returned,
+                         ResourceApiVersion version) {
+  StatusOr<web::json::value> a = SliceToV1(sent, version);
+  StatusOr<web::json::value> b = SliceToV1(returned, version);
+  if (!a.ok() || !b.ok()) return false;
+  const web::json::value* sent_spec = JsonField(*a, "spec");
+  const web::json::value* returned_spec = JsonField(*b, "spec");
+  return sent_spec != nullptr && returned_spec != nullptr && JsonEqual(*sent_spec, *returned_spec);
+}
+
 }  // namespace dracpu

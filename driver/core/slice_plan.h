@@ -62,6 +62,14 @@ struct SliceSyncInput {
 // v1beta1 device is malformed: the caller should log it and re-list, not act on half a view.
 StatusOr<SliceSyncPlan> PlanSliceSync(const SliceSyncInput& input);
 
+// After a PUT or POST: true when the object the server returned carries the spec that was
+// sent. False means the server dropped fields (a feature gate is off, e.g. no
+// allowMultipleAllocations without DRAConsumableCapacity on 1.34/1.35, resource-api.md §1):
+// the publisher should log it loudly and, to avoid rewriting the slice forever, plan the next
+// syncs against the returned spec. Both objects are in `version`.
+bool ServerKeptSliceSpec(const web::json::value& sent, const web::json::value& returned,
+                         ResourceApiVersion version);
+
 }  // namespace dracpu
 
 #endif  // DRACPU_DRIVER_CORE_SLICE_PLAN_H_

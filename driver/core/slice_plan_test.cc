@@ -187,5 +187,24 @@ TEST_CASE("a malformed existing slice is an error, not a plan") {
   CHECK(PlanSliceSync(Input(desired, {poolless})).status().IsInvalidArgument());
 }
 
+TEST_CASE("a server that drops a gated field is detected") {
+  Topology t = testing::EightCpuTwoNode();
+  DeviceCatalog c =
+      DeviceCatalog::Build(t, {CpuDeviceMode::kGrouped, GroupBy::kNumaNode, {}}).value();
+  for (auto version : {ResourceApiVersion::kV1, ResourceApiVersion::kV1beta1}) {
+    web::json::value sent = SliceFromV1(BuildResourceSlices(c, {"node-a", "u", 1})[0], version);
+    web::json::value returned = web::json::value::parse(sent.serialize());
+    returned["metadata"]["resourceVersion"] = web::json::value::string("17");
+    CHECK(ServerKeptSliceSpec(sent, returned, version));
+    web::json::value& dev = returned["spec"]["devices"][0];
+    if (version == ResourceApiVersion::kV1beta1) {
+      dev["basic"].erase("allowMultipleAllocations");
+    } else {
+      dev.erase("allowMultipleAllocations");
+    }
+    CHECK_FALSE(ServerKeptSliceSpec(sent, returned, version));
+  }
+}
+
 }  // namespace
 }  // namespace dracpu
