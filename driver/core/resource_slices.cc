@@ -24,8 +24,10 @@ web::json::value SliceObject(std::vector<web::json::value> devices, size_t index
                              size_t slice_count, const SlicePoolParams& params) {
   web::json::value metadata = web::json::value::object();
   metadata["generateName"] = web::json::value::string(SliceGenerateName(index, params.node_name));
-  metadata["ownerReferences"] =
-      web::json::value::array({NodeOwnerReference(params.node_name, params.node_uid)});
+  if (!params.node_uid.empty()) {
+    metadata["ownerReferences"] =
+        web::json::value::array({NodeOwnerReference(params.node_name, params.node_uid)});
+  }
 
   web::json::value pool = web::json::value::object();
   pool["name"] = web::json::value::string(params.node_name);

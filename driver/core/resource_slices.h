@@ -31,7 +31,10 @@ inline constexpr size_t kMaxDevicesPerSlice = 128;
 
 struct SlicePoolParams {
   std::string node_name;  // pool name and spec.nodeName
-  std::string node_uid;   // metadata.uid of the Node, for the ownerReference
+  // metadata.uid of the Node, for the ownerReference; empty = no ownerReference (the API
+  // server refuses an owner without uid, so a driver that could not read its Node publishes
+  // unowned slices rather than none).
+  std::string node_uid;
   int64_t generation = 1;
   size_t max_devices_per_slice = kMaxDevicesPerSlice;
 };

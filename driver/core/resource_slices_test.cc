@@ -156,5 +156,13 @@ TEST_CASE("JsonEqual ignores key order and number representation") {
   CHECK_FALSE(JsonEqual(web::json::value::parse("[1,2]"), web::json::value::parse("[2,1]")));
 }
 
+TEST_CASE("without a Node uid the slices carry no ownerReference") {
+  Topology t = testing::EightCpuTwoNode();
+  auto slices = BuildResourceSlices(Catalog(t, CpuDeviceMode::kGrouped, GroupBy::kMachine),
+                                    {"node-a", "", 1});
+  CHECK_FALSE(slices[0].at("metadata").has_field("ownerReferences"));
+  CHECK(slices[0].at("metadata").at("generateName").as_string() == "00000-dra.cpu-node-a-");
+}
+
 }  // namespace
 }  // namespace dracpu

@@ -90,7 +90,12 @@ StatusOr<SliceSyncPlan> PlanSliceSync(const SliceSyncInput& input) {
     const web::json::value* existing_spec = JsonField(e->object, "spec");
     web::json::value want = WithPool(desired_spec ? *desired_spec : web::json::value::object(),
                                      input.pool_name, current, count);
-    if (existing_spec == nullptr || !JsonEqual(*existing_spec, want)) {
+    const web::json::value* want_owners =
+        JsonPath(input.desired[index], {"metadata", "ownerReferences"});
+    const web::json::value* have_owners = JsonPath(e->object, {"metadata", "ownerReferences"});
+    const bool owners_differ = want_owners != nullptr &&
+                               (have_owners == nullptr || !JsonEqual(*have_owners, *want_owners));
+    if (existing_spec == nullptr || !JsonEqual(*existing_spec, want) || owners_differ) {
       is_changed[index] = true;
       ++changed;
     }
@@ -119,6 +124,10 @@ StatusOr<SliceSyncPlan> PlanSliceSync(const SliceSyncInput& input) {
     } else if (is_changed[i] || bumped) {
       web::json::value object = it->second->object;
       object["spec"] = std::move(new_spec);
+      if (const web::json::value* owners =
+              JsonPath(input.desired[i], {"metadata", "ownerReferences"})) {
+        object["metadata"]["ownerReferences"] = *owners;
+      }
       plan.updates.push_back(SliceFromV1(object, input.version));
     }
   }

@@ -10,7 +10,9 @@
 //     a desired index, or a second slice for an index already matched;
 //   - a matched slice is changed when its spec differs from the desired one (pool incl.
 //     generation and resourceSliceCount, nodeName, devices incl. their order, and any field we
-//     do not set such as nodeSelector, allNodes, sharedCounters, perDeviceNodeSelection);
+//     do not set such as nodeSelector, allNodes, sharedCounters, perDeviceNodeSelection),
+//     or when its ownerReferences are not the desired ones (the Go helper leaves metadata
+//     alone; we put the Node owner back so garbage collection keeps working);
 //   - generation: the requested one if higher; else kept if no slice is new and at most one
 //     changed (a single PUT is atomic for readers); else current + 1 for all slices;
 //   - when the generation changes every matched slice is rewritten with it.

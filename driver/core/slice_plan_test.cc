@@ -206,5 +206,17 @@ TEST_CASE("a server that drops a gated field is detected") {
   }
 }
 
+TEST_CASE("a removed Node ownerReference is put back") {
+  auto desired = Desired(8);
+  web::json::value stored = Stored(desired[0], "aaaaa", 1, 1);
+  stored["metadata"].erase("ownerReferences");
+  auto plan = PlanSliceSync(Input(desired, {stored})).value();
+  REQUIRE(plan.updates.size() == 1);
+  CHECK(plan.generation == 1);
+  CHECK(JsonEqual(plan.updates[0].at("metadata").at("ownerReferences"),
+                  desired[0].at("metadata").at("ownerReferences")));
+  CHECK(plan.updates[0].at("metadata").at("resourceVersion").as_string() == "rv-aaaaa");
+}
+
 }  // namespace
 }  // namespace dracpu
