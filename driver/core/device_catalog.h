@@ -11,7 +11,7 @@
 //     by core (cores by their lowest allocatable CPU id, the CPUs of one core ascending), so
 //     SMT siblings are adjacent and a scheduler that takes devices in order fills whole cores.
 //     Names are "cpudev" + the position in that order, printf "%03d": cpudev000 ... cpudev999,
-//     then cpudev1000 ... (the Go driver's format; at most 11 characters for kMaxCpuId, far
+//     then cpudev1000 ... (the Go driver's format; at most 10 characters, cpudev8191, far
 //     below the 63-character DNS-label limit of device names).
 //   grouped: one device per NUMA node ("cpudevnuma" + "%03d" of the kernel's node id), per
 //     socket ("cpudevsocket" + "%03d" of the package id), or one "cpudevmachine"; each carries
