@@ -1,0 +1,159 @@
+// Property tests of AllocateCpus: many seeded random free sets and requests per shape, each
+// answer checked by testing::CheckAllocationProperties (which never calls the allocator).
+
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "common/allocator.h"
+#include "common/testing/allocation_properties.h"
+#include "common/testing/synthetic_topology.h"
+
+namespace dracpu {
+namespace {
+
+using testing::SyntheticShape;
+
+int Below(std::mt19937& rng, int bound) { return bound <= 0 ? 0 : static_cast<int>(rng() % bound); }
+
+// Busy patterns that leave whole cores, orphaned threads, whole free LLC groups and empty nodes.
+CpuSet RandomFree(const Topology& t, std::mt19937& rng) {
+  CpuSet free = t.online();
+  const int percent = Below(rng, 101);
+  switch (Below(rng, 4)) {
+    case 0:  // single threads
+      for (int id : t.online()) {
+        if (Below(rng, 100) < percent) free.Remove(id);
+      }
+      break;
+    case 1:  // whole cores, plus a few threads
+      for (const auto& [core, cpus] : t.cores()) {
+        if (Below(rng, 100) < percent) free -= cpus;
+        if (Below(rng, 100) < 5) free.Remove(cpus.First());
+      }
+      break;
+    case 2:  // whole LLC groups and NUMA nodes, plus threads
+      for (const auto& [llc, cpus] : t.llc_groups()) {
+        if (Below(rng, 100) < percent) free -= cpus;
+      }
+      for (const auto& [node, cpus] : t.numa_nodes()) {
+        if (Below(rng, 100) < percent / 4) free -= cpus;
+      }
+      for (int id : t.online()) {
+        if (Below(rng, 100) < 3) free.Remove(id);
+      }
+      break;
+    default: break;  // all free
+  }
+  return free;
+}
+
+AllocationRequest RandomRequest(const Topology& t, const CpuSet& free, std::mt19937& rng) {
+  AllocationRequest r;
+  switch (Below(rng, 6)) {
+    case 0:
+    case 1:
+    case 2: r.scope = AllocationScope::kMachine; break;
+    case 3:
+    case 4: {
+      r.scope = AllocationScope::kNumaNode;
+      auto it = std::next(t.numa_nodes().begin(), Below(rng, t.numa_nodes().size()));
+      r.scope_id = it->first;
+      break;
+    }
+    default: {
+      r.scope = AllocationScope::kPackage;
+      auto it = std::next(t.packages().begin(), Below(rng, t.packages().size()));
+      r.scope_id = it->first;
+    }
+  }
+  const int room = std::max(1, free.Size());
+  switch (Below(rng, 5)) {
+    case 0: r.cpus = 1 + Below(rng, 8); break;
+    case 1: r.cpus = 2 * (1 + Below(rng, 32)); break;
+    case 2: r.cpus = 1 + Below(rng, room); break;
+    case 3: r.cpus = 1 + Below(rng, std::max(1, room / 8)); break;
+    default: r.cpus = room - 2 + Below(rng, 4); break;  // near exhaustion, sometimes beyond
+  }
+  r.full_cores = Below(rng, 4) == 0;
+  r.spread_numa = Below(rng, 4) == 0;
+  return r;
+}
+
+void CheckShape(const Topology& t, uint32_t seed, int trials) {
+  std::mt19937 rng(seed);
+  int granted = 0;
+  for (int i = 0; i < trials; ++i) {
+    CpuSet free = RandomFree(t, rng);
+    AllocationRequest r = RandomRequest(t, free, rng);
+    StatusOr<CpuSet> got = AllocateCpus(t, free, r);
+    if (got.ok()) ++granted;
+    Status props = testing::CheckAllocationProperties(t, free, r, got);
+    INFO("seed " << seed << " trial " << i << ": " << props);
+    REQUIRE(props.ok());
+  }
+  CHECK(granted > trials / 3);  // the generator must exercise success, not only refusals
+}
+
+// Copies of the synthetic CPUs with thread 1 removed from every core whose index satisfies
+// `single`, as on hybrid parts whose efficiency cores have no SMT sibling.
+Topology Hybrid(const SyntheticShape& shape, bool (*single)(int core)) {
+  std::vector<CpuInfo> cpus = testing::SyntheticCpus(shape);
+  const int cores = shape.total_cores();
+  CpuSet gone;
+  for (int c = 0; c < cores; ++c) {
+    if (single(c)) gone.Add(c + cores);
+  }
+  std::vector<CpuInfo> kept;
+  for (CpuInfo info : cpus) {
+    if (gone.Contains(info.id)) continue;
+    info.core_cpus -= gone;
+    info.l3_cpus -= gone;
+    info.llc_cpus -= gone;
+    if (single(info.id % cores)) info.core_type = CoreType::kEfficiency;
+    kept.push_back(info);
+  }
+  return *Topology::Build(kept);
+}
+
+Topology NoCache(const SyntheticShape& shape) {
+  std::vector<CpuInfo> cpus = testing::SyntheticCpus(shape);
+  for (CpuInfo& info : cpus) info.l3_cpus = info.llc_cpus = CpuSet();
+  return *Topology::Build(cpus);
+}
+
+TEST_CASE("Allocator properties hold on the 1024-CPU shape", "[allocator][property]") {
+  CheckShape(testing::SyntheticTopology(testing::Shape1024()), 1, 250);
+}
+
+TEST_CASE("Allocator properties hold on the 4096-CPU shape", "[allocator][property]") {
+  CheckShape(testing::SyntheticTopology(testing::Shape4096()), 2, 80);
+}
+
+TEST_CASE("Allocator properties hold on hybrid-like shapes", "[allocator][property]") {
+  // Every third core single-threaded, over 2 sockets x 2 nodes x 2 L3 groups.
+  CheckShape(Hybrid(SyntheticShape{2, 2, 2, 6, 2, {}}, [](int c) { return c % 3 == 2; }), 3, 600);
+  // Only the last node single-threaded: odd requests must go there to stay whole.
+  CheckShape(Hybrid(SyntheticShape{1, 4, 2, 4, 2, {}}, [](int c) { return c >= 24; }), 4, 600);
+  // Large enough for the sorted (not brute force) minimum with single-thread cores.
+  CheckShape(Hybrid(SyntheticShape{2, 8, 2, 4, 2, {}}, [](int c) { return c % 16 == 5; }), 5, 200);
+}
+
+TEST_CASE("Allocator properties hold without cache information", "[allocator][property]") {
+  CheckShape(NoCache(SyntheticShape{2, 2, 1, 8, 2, {}}), 6, 400);
+}
+
+TEST_CASE("Allocator properties hold with offline CPUs", "[allocator][property]") {
+  SyntheticShape small{2, 2, 2, 4, 2, CpuSet{0, 5, 33, 34, 35, 60}};
+  CheckShape(testing::SyntheticTopology(small), 7, 600);
+  SyntheticShape big = testing::Shape1024();
+  for (int id = 3; id < 1024; id += 13) big.offline.Add(id);
+  CheckShape(testing::SyntheticTopology(big), 8, 150);
+}
+
+TEST_CASE("Allocator properties hold without SMT and with SMT4", "[allocator][property]") {
+  CheckShape(testing::SyntheticTopology(SyntheticShape{2, 2, 2, 4, 1, {}}), 9, 400);
+  CheckShape(testing::SyntheticTopology(SyntheticShape{1, 2, 2, 4, 4, {}}), 10, 400);
+}
+
+}  // namespace
+}  // namespace dracpu
