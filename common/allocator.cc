@@ -33,127 +33,172 @@ struct Mode {
   int t = 1;
 };
 
-struct Core {
-  int numa = -1;  // index into Scope::nodes
-  int llc = -1;
-  int size = 0;   // online threads in the scope
-  int nfree = 0;  // free ones
-  int begin = 0;  // its free CPUs are Scope::free_cpus[begin, begin + nfree)
-  bool whole_free() const { return size > 0 && nfree == size; }
-};
-
 struct Bucket {  // the cores of one LLC group inside one NUMA node
   int key = 0;   // LLC index, or (number of LLCs + core index) for a core without cache info
   int node = 0;
-  int next_same_key = -1;
   std::vector<int> cores;  // ascending core index
-  Capacity cap;
 };
 
 struct Node {
   int id = 0;  // kernel NUMA id
   int package = 0;
   std::vector<int> buckets;
-  Capacity cap;
 };
 
-// The scope seen by one call: cores, LLC buckets and NUMA nodes that hold online CPUs of the
-// scope, built in one pass over those CPUs (no per-core CpuSet operations, which cost ~1 KiB each).
-struct Scope {
-  std::vector<Core> cores;  // by Topology core index
-  std::vector<int> free_cpus;
+}  // namespace
+
+// What Allocate needs of the topology, in compact arrays: reading CpuInfo (three 1 KiB CpuSets
+// each) per call costs a cache miss per CPU.
+struct CpuAllocator::Layout {
+  CpuSet online;
+  std::map<int, CpuSet> packages, numa_nodes;
+  // Online CPUs of core c: cpu_ids[cpu_begin[c], cpu_begin[c + 1]), ascending.
+  std::vector<int> cpu_begin, cpu_ids;
+  std::vector<int> core_node;     // by core index: index into nodes
+  std::vector<int> core_package;  // by core index: kernel package id
   std::vector<Bucket> buckets;
   std::vector<Node> nodes;  // ascending NUMA id
-  int max_whole_size = 0;   // t: the largest whole-free core
 
-  Scope(const Topology& topo, const CpuSet& online, const CpuSet& avail) {
-    cores.resize(topo.cores().size());
+  explicit Layout(const Topology& topo)
+      : online(topo.online()), packages(topo.packages()), numa_nodes(topo.numa_nodes()) {
     std::map<int, int> node_of_id;
-    for (const auto& [id, cpus] : topo.numa_nodes()) {
-      if (!cpus.Intersects(online)) continue;
+    for (const auto& [id, cpus] : numa_nodes) {
       node_of_id[id] = static_cast<int>(nodes.size());
-      nodes.push_back(Node{id, 0, {}, {}});
+      nodes.push_back(Node{id, 0, {}});
     }
-    for (int id : online) {
-      const CpuInfo* info = topo.cpu(id);
-      Core& c = cores[info->core];
-      if (c.size++ == 0) {
-        c.numa = node_of_id[info->numa_node];
-        c.llc = info->llc;
-        nodes[c.numa].package = info->package;
-      }
-      if (avail.Contains(id)) ++c.nfree;
-    }
-    int next = 0;
-    for (Core& c : cores) {
-      c.begin = next;
-      next += c.nfree;
-      if (c.whole_free()) max_whole_size = std::max(max_whole_size, c.size);
-    }
-    free_cpus.resize(next);
-    std::vector<int> filled(cores.size(), 0);
-    for (int id : avail) {
-      Core& c = cores[topo.cpu(id)->core];
-      free_cpus[c.begin + filled[topo.cpu(id)->core]++] = id;
-    }
+    const int cores = static_cast<int>(topo.cores().size());
     const int llcs = static_cast<int>(topo.llc_groups().size());
-    std::vector<int> first_bucket(llcs + cores.size(), -1);
-    for (int i = 0; i < static_cast<int>(cores.size()); ++i) {
-      if (cores[i].size == 0) continue;
-      int key = cores[i].llc >= 0 ? cores[i].llc : llcs + i;
-      int b = first_bucket[key];
-      while (b >= 0 && buckets[b].node != cores[i].numa) b = buckets[b].next_same_key;
-      if (b < 0) {  // an LLC shared by two NUMA nodes (sub-NUMA clustering) gets one per node
-        b = static_cast<int>(buckets.size());
-        buckets.push_back(Bucket{key, cores[i].numa, first_bucket[key], {}, {}});
-        first_bucket[key] = b;
-        nodes[cores[i].numa].buckets.push_back(b);
+    core_node.assign(cores, -1);
+    core_package.assign(cores, -1);
+    std::vector<int> core_llc(cores, -1);
+    std::vector<std::vector<int>> cpus_of(cores);
+    for (const CpuInfo& info : topo.cpus()) {
+      if (!info.online) continue;
+      cpus_of[info.core].push_back(info.id);  // cpus() is ascending by id
+      if (core_node[info.core] >= 0) continue;
+      core_node[info.core] = node_of_id[info.numa_node];
+      core_package[info.core] = info.package;
+      core_llc[info.core] = info.llc;
+      nodes[node_of_id[info.numa_node]].package = info.package;
+    }
+    for (const std::vector<int>& ids : cpus_of) {
+      cpu_begin.push_back(static_cast<int>(cpu_ids.size()));
+      cpu_ids.insert(cpu_ids.end(), ids.begin(), ids.end());
+    }
+    cpu_begin.push_back(static_cast<int>(cpu_ids.size()));
+    // One bucket per (LLC, node): an LLC shared by two NUMA nodes (sub-NUMA clustering) is
+    // split, so that counting LLC groups per node stays simple.
+    std::map<std::pair<int, int>, int> bucket_of;
+    for (int c = 0; c < cores; ++c) {
+      int key = core_llc[c] >= 0 ? core_llc[c] : llcs + c;
+      auto [it, added] = bucket_of.emplace(std::make_pair(key, core_node[c]), buckets.size());
+      if (added) {
+        buckets.push_back(Bucket{key, core_node[c], {}});
+        nodes[core_node[c]].buckets.push_back(it->second);
       }
-      buckets[b].cores.push_back(i);
+      buckets[it->second].cores.push_back(c);
+    }
+  }
+};
+
+namespace {
+
+using Layout = CpuAllocator::Layout;
+
+// One call's view: per-core thread and free counts inside the scope, and group capacities.
+struct Scope {
+  const Layout& l;
+  std::vector<int> size, nfree, begin;  // by core; free CPUs are free_cpus[begin, begin + nfree)
+  std::vector<int> free_cpus;
+  std::vector<int> nodes;  // indexes into l.nodes having online CPUs in the scope
+  std::vector<Capacity> bucket_cap, node_cap;
+  int max_whole_size = 0;  // t: the largest whole-free core
+
+  // REQUIRES: avail is a subset of the scope's online CPUs.
+  Scope(const Layout& layout, const AllocationRequest& r, const CpuSet& avail) : l(layout) {
+    const size_t cores = l.core_node.size();
+    size.assign(cores, 0);
+    nfree.assign(cores, 0);
+    begin.assign(cores, 0);
+    free_cpus.reserve(avail.Size());
+    std::vector<char> in_scope(l.nodes.size(), 0);
+    for (size_t c = 0; c < cores; ++c) {
+      begin[c] = static_cast<int>(free_cpus.size());
+      if (r.scope == AllocationScope::kNumaNode && l.nodes[l.core_node[c]].id != r.scope_id) {
+        continue;
+      }
+      if (r.scope == AllocationScope::kPackage && l.core_package[c] != r.scope_id) continue;
+      in_scope[l.core_node[c]] = 1;
+      for (int k = l.cpu_begin[c]; k < l.cpu_begin[c + 1]; ++k) {
+        const int id = l.cpu_ids[k];
+        ++size[c];
+        if (avail.Contains(id)) {
+          free_cpus.push_back(id);
+          ++nfree[c];
+        }
+      }
+      if (WholeFree(c)) max_whole_size = std::max(max_whole_size, size[c]);
+    }
+    for (size_t n = 0; n < in_scope.size(); ++n) {
+      if (in_scope[n]) nodes.push_back(static_cast<int>(n));
     }
   }
 
-  Capacity CoreCapacity(const Core& c, const Mode& m) const {
+  bool WholeFree(size_t c) const { return size[c] > 0 && nfree[c] == size[c]; }
+
+  Capacity CoreCapacity(int c, const Mode& m) const {
     Capacity cap;
     if (!m.whole) {
-      cap.units = c.nfree;
-    } else if (c.whole_free() && c.size == m.t) {
+      cap.units = nfree[c];
+    } else if (WholeFree(c) && size[c] == m.t) {
       cap.units = 1;
-    } else if (c.whole_free() && c.size == 1) {
+    } else if (WholeFree(c) && size[c] == 1) {
       cap.ones = 1;
     }
     return cap;
   }
 
   void CountCapacities(const Mode& m) {
-    for (Node& n : nodes) n.cap = {};
-    for (Bucket& b : buckets) {
-      b.cap = {};
-      for (int i : b.cores) b.cap += CoreCapacity(cores[i], m);
-      nodes[b.node].cap += b.cap;
+    bucket_cap.assign(l.buckets.size(), {});
+    node_cap.assign(l.nodes.size(), {});
+    for (int n : nodes) {
+      for (int b : l.nodes[n].buckets) {
+        for (int c : l.buckets[b].cores) bucket_cap[b] += CoreCapacity(c, m);
+        node_cap[n] += bucket_cap[b];
+      }
     }
   }
 
-  std::vector<Candidate> BucketCandidates(const Node& n) const {
+  Capacity Total() const {
+    Capacity sum;
+    for (int n : nodes) sum += node_cap[n];
+    return sum;
+  }
+
+  std::vector<Candidate> BucketCandidates(int node) const {
     std::vector<Candidate> out;
-    for (int b : n.buckets) out.push_back(Candidate{buckets[b].key, buckets[b].cap, 0, 0, 0});
+    for (int b : l.nodes[node].buckets) {
+      out.push_back(Candidate{l.buckets[b].key, bucket_cap[b], 0, 0, 0});
+    }
     return out;
   }
 
-  void TakeFromBucket(const Bucket& b, int want, const Mode& m, CpuSet* result) const {
-    auto take = [&](const Core& c, int count) {
-      for (int k = 0; k < count; ++k) result->Add(free_cpus[c.begin + k]);
-    };
+  void TakeCpus(int c, int count, CpuSet* result) const {
+    for (int k = 0; k < count; ++k) result->Add(free_cpus[begin[c] + k]);
+  }
+
+  void TakeFromBucket(int b, int want, const Mode& m, CpuSet* result) const {
+    const std::vector<int>& cores = l.buckets[b].cores;
     if (m.whole) {
-      int blocks = std::min(b.cap.units, want / m.t);
+      int blocks = std::min(bucket_cap[b].units, want / m.t);
       int ones = want - blocks * m.t;
-      for (int i : b.cores) {
-        const Capacity cap = CoreCapacity(cores[i], m);
+      for (int c : cores) {
+        const Capacity cap = CoreCapacity(c, m);
         if (cap.units > 0 && blocks > 0) {
-          take(cores[i], cores[i].nfree);
+          TakeCpus(c, nfree[c], result);
           --blocks;
         } else if (cap.ones > 0 && ones > 0) {
-          take(cores[i], 1);
+          TakeCpus(c, 1, result);
           --ones;
         }
       }
@@ -162,24 +207,22 @@ struct Scope {
     // Loose threads: fill the cores whose siblings are busy first, so that at most the last
     // core taken is split.
     std::vector<int> order;
-    for (int i : b.cores) {
-      if (cores[i].nfree > 0) order.push_back(i);
+    for (int c : cores) {
+      if (nfree[c] > 0) order.push_back(c);
     }
-    std::sort(order.begin(), order.end(), [&](int x, int y) {
-      return cores[x].nfree != cores[y].nfree ? cores[x].nfree < cores[y].nfree : x < y;
-    });
-    for (int i : order) {
+    std::sort(order.begin(), order.end(),
+              [&](int x, int y) { return nfree[x] != nfree[y] ? nfree[x] < nfree[y] : x < y; });
+    for (int c : order) {
       if (want == 0) break;
-      int n = std::min(want, cores[i].nfree);
-      take(cores[i], n);
+      int n = std::min(want, nfree[c]);
+      TakeCpus(c, n, result);
       want -= n;
     }
   }
 
-  void TakeFromNode(const Node& n, int want, const Mode& m, CpuSet* result) const {
-    std::vector<Candidate> cands = BucketCandidates(n);
-    for (const alloc::Share& s : PickGroups(cands, m.t, want)) {
-      TakeFromBucket(buckets[n.buckets[s.index]], s.cpus, m, result);
+  void TakeFromNode(int node, int want, const Mode& m, CpuSet* result) const {
+    for (const alloc::Share& s : PickGroups(BucketCandidates(node), m.t, want)) {
+      TakeFromBucket(l.nodes[node].buckets[s.index], s.cpus, m, result);
     }
   }
 };
@@ -188,33 +231,33 @@ Status NotEnough(const AllocationRequest& r, const std::string& what) {
   return Status::ResourceExhausted("allocator: cannot take " + r.ToString() + ": " + what);
 }
 
-// Capacity of single-thread (ones) and t-thread (units) whole-free cores of the scope.
-Capacity WholeCapacity(const Scope& s, int t) {
-  Capacity cap;
-  for (const Core& c : s.cores) cap += s.CoreCapacity(c, Mode{true, t});
-  return cap;
-}
-
 StatusOr<CpuSet> Packed(Scope& scope, const AllocationRequest& r) {
   const int n = r.cpus;
   const int t = std::max(scope.max_whole_size, 1);
-  Mode mode{alloc::Fits(WholeCapacity(scope, t), t, n), t};
-  if (!mode.whole) mode.t = 1;
+  Mode mode{true, t};
+  scope.CountCapacities(mode);
+  if (!alloc::Fits(scope.Total(), t, n)) {
+    mode = Mode{false, 1};
+    scope.CountCapacities(mode);
+  }
   if (r.full_cores && !mode.whole) {
     return Status::FailedPrecondition("allocator: cannot take " + r.ToString() +
                                       ": not enough free whole cores to make exactly " +
                                       std::to_string(n) + " CPUs");
   }
-  scope.CountCapacities(mode);
   std::map<int, int> package_free;
-  for (const Node& node : scope.nodes) package_free[node.package] += node.cap.Cpus(mode.t);
+  for (int node : scope.nodes) {
+    package_free[scope.l.nodes[node].package] += scope.node_cap[node].Cpus(mode.t);
+  }
   std::vector<Candidate> cands;
-  for (const Node& node : scope.nodes) {
+  for (int node : scope.nodes) {
+    const Capacity& cap = scope.node_cap[node];
     int cost = 0;
-    if (alloc::Fits(node.cap, mode.t, n)) {
+    if (alloc::Fits(cap, mode.t, n)) {
       cost = alloc::CountGroups(scope.BucketCandidates(node), mode.t, n);
     }
-    cands.push_back(Candidate{node.id, node.cap, cost, package_free[node.package], node.package});
+    const Node& info = scope.l.nodes[node];
+    cands.push_back(Candidate{info.id, cap, cost, package_free[info.package], info.package});
   }
   CpuSet result;
   for (const alloc::Share& s : PickGroups(cands, mode.t, n)) {
@@ -230,7 +273,7 @@ StatusOr<CpuSet> Spread(Scope& scope, const AllocationRequest& r) {
   Mode mode{true, t};
   scope.CountCapacities(mode);
   int blocks = 0;
-  for (const Node& node : scope.nodes) blocks += node.cap.Cpus(t) / t;
+  for (int node : scope.nodes) blocks += scope.node_cap[node].Cpus(t) / t;
   int unit = t;
   if (n % t != 0 || blocks < n / t) {
     if (r.full_cores) {
@@ -247,7 +290,7 @@ StatusOr<CpuSet> Spread(Scope& scope, const AllocationRequest& r) {
   const int count = static_cast<int>(scope.nodes.size());
   std::vector<int> cap(count), share(count, 0), order(count);
   for (int i = 0; i < count; ++i) {
-    cap[i] = scope.nodes[i].cap.Cpus(mode.t) / unit;
+    cap[i] = scope.node_cap[scope.nodes[i]].Cpus(mode.t) / unit;
     order[i] = i;
   }
   std::sort(order.begin(), order.end(),
@@ -279,19 +322,21 @@ StatusOr<CpuSet> Spread(Scope& scope, const AllocationRequest& r) {
 
 }  // namespace
 
-StatusOr<CpuSet> AllocateCpus(const Topology& topology, const CpuSet& free,
-                              const AllocationRequest& r) {
+CpuAllocator::CpuAllocator(const Topology& topology)
+    : layout_(std::make_shared<const Layout>(topology)) {}
+
+StatusOr<CpuSet> CpuAllocator::Allocate(const CpuSet& free, const AllocationRequest& r) const {
   if (r.cpus <= 0) {
     return Status::InvalidArgument("allocator: request for " + std::to_string(r.cpus) +
                                    " CPUs: must be at least 1");
   }
   CpuSet scope_cpus;
   switch (r.scope) {
-    case AllocationScope::kMachine: scope_cpus = topology.online(); break;
+    case AllocationScope::kMachine: scope_cpus = layout_->online; break;
     case AllocationScope::kPackage:
     case AllocationScope::kNumaNode: {
       const auto& groups =
-          r.scope == AllocationScope::kPackage ? topology.packages() : topology.numa_nodes();
+          r.scope == AllocationScope::kPackage ? layout_->packages : layout_->numa_nodes;
       auto it = groups.find(r.scope_id);
       if (it == groups.end()) {
         return Status::NotFound("allocator: " + r.ToString() + ": no such group with online CPUs");
@@ -307,13 +352,18 @@ StatusOr<CpuSet> AllocateCpus(const Topology& topology, const CpuSet& free,
   if (avail.Size() < r.cpus) {
     return NotEnough(r, "only " + std::to_string(avail.Size()) + " free");
   }
-  Scope scope(topology, scope_cpus, avail);
+  Scope scope(*layout_, r, avail);
   StatusOr<CpuSet> result = r.spread_numa ? Spread(scope, r) : Packed(scope, r);
   if (result.ok() && result->Size() != r.cpus) {  // a bug here, never an input problem
     return Status::Internal("allocator: chose " + std::to_string(result->Size()) + " CPUs for " +
                             r.ToString());
   }
   return result;
+}
+
+StatusOr<CpuSet> AllocateCpus(const Topology& topology, const CpuSet& free,
+                              const AllocationRequest& request) {
+  return CpuAllocator(topology).Allocate(free, request);
 }
 
 }  // namespace dracpu

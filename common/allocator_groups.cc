@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <tuple>
 
 namespace dracpu::alloc {
 
@@ -21,20 +22,11 @@ std::vector<int> ChooseSet(const std::vector<Candidate>& c, int t, int n) {
   for (const Candidate& g : c) total += g.cap;
   if (!Fits(total, t, n)) return {};
 
+  // One group alone: lowest (cost, free CPUs, id).
   int single = -1;
+  auto single_key = [&](int i) { return std::make_tuple(c[i].cost, c[i].cap.Cpus(t), c[i].id); };
   for (int i = 0; i < size; ++i) {
-    if (!Fits(c[i].cap, t, n)) continue;
-    if (single < 0) {
-      single = i;
-      continue;
-    }
-    const Candidate& a = c[i];
-    const Candidate& b = c[single];
-    if (a.cost != b.cost                 ? a.cost < b.cost
-        : a.cap.Cpus(t) != b.cap.Cpus(t) ? a.cap.Cpus(t) < b.cap.Cpus(t)
-                                         : a.id < b.id) {
-      single = i;
-    }
+    if (Fits(c[i].cap, t, n) && (single < 0 || single_key(i) < single_key(single))) single = i;
   }
   if (single >= 0) return {single};
 
@@ -55,29 +47,20 @@ std::vector<int> ChooseSet(const std::vector<Candidate>& c, int t, int n) {
   for (int k = 2; k <= size; ++k) {
     head += c[order[k - 2]].cap;
     if (head.Cpus(t) + c[order[k - 1]].cap.Cpus(t) < n) continue;  // the k freest fall short
+    // The last group: one whose affinity is already chosen, then the best fit, then lowest id.
+    auto last_key = [&](int j) {
+      const Candidate& g = c[order[j]];
+      bool used = false;
+      for (int h = 0; h < k - 1; ++h) used = used || c[order[h]].affinity == g.affinity;
+      return std::make_tuple(!used, g.cap.Cpus(t), g.id);
+    };
     int last = -1;
     for (int j = k - 1; j < size; ++j) {
       const Candidate& g = c[order[j]];
       Capacity with = head;
       with += g.cap;
       if (!Fits(with, t, n)) continue;
-      if (last < 0) {
-        last = j;
-        continue;
-      }
-      const Candidate& b = c[order[last]];
-      auto used = [&](const Candidate& x) {
-        for (int h = 0; h < k - 1; ++h) {
-          if (c[order[h]].affinity == x.affinity) return true;
-        }
-        return false;
-      };
-      bool gu = used(g), bu = used(b);
-      if (gu != bu                         ? gu
-          : g.cap.Cpus(t) != b.cap.Cpus(t) ? g.cap.Cpus(t) < b.cap.Cpus(t)
-                                           : g.id < b.id) {
-        last = j;
-      }
+      if (last < 0 || last_key(j) < last_key(last)) last = j;
     }
     if (last < 0) continue;
     std::vector<int> set(order.begin(), order.begin() + (k - 1));

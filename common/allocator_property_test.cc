@@ -81,11 +81,12 @@ AllocationRequest RandomRequest(const Topology& t, const CpuSet& free, std::mt19
 
 void CheckShape(const Topology& t, uint32_t seed, int trials) {
   std::mt19937 rng(seed);
+  const CpuAllocator allocator(t);
   int granted = 0;
   for (int i = 0; i < trials; ++i) {
     CpuSet free = RandomFree(t, rng);
     AllocationRequest r = RandomRequest(t, free, rng);
-    StatusOr<CpuSet> got = AllocateCpus(t, free, r);
+    StatusOr<CpuSet> got = allocator.Allocate(free, r);
     if (got.ok()) ++granted;
     Status props = testing::CheckAllocationProperties(t, free, r, got);
     INFO("seed " << seed << " trial " << i << ": " << props);

@@ -70,6 +70,13 @@ TEST_CASE("Allocator packs into the fewest NUMA nodes and honours a NUMA scope",
   CHECK(Take(t, free, package) == free);
 }
 
+TEST_CASE("Allocator gives the remainder to the node that fits it best", "[allocator]") {
+  Topology t = SyntheticTopology(SyntheticShape{1, 3, 1, 4, 2, {}});  // node i: cores 4i..4i+3
+  // Node 0 has 8 free, node 1 has 4 (cores 6, 7), node 2 has 6 (cores 9-11).
+  CpuSet free = t.online() - *CpuSet::Parse("4,5,8,16,17,20");
+  CHECK(Take(t, free, Cpus(10)) == *CpuSet::Parse("0-3,6,12-15,18"));
+}
+
 TEST_CASE("Allocator takes a whole free socket when the request covers one", "[allocator]") {
   Topology t = SyntheticTopology(SyntheticShape{2, 2, 1, 2, 2, {}});  // 8 cores, 2 per node
   CpuSet free = t.online() - CpuSet{0};
