@@ -80,7 +80,8 @@ class CpuAllocator {
   //   NotFound            the package / NUMA node does not exist (or has no online CPU);
   //   ResourceExhausted   fewer free online CPUs in the scope than requested;
   //   FailedPrecondition  full_cores cannot be honoured.
-  // free may hold any ids; offline and unknown ones are ignored (never returned).
+  // free may hold any ids; offline and unknown ones are ignored (never returned). The caller
+  // leaves reserved CPUs, CPUs of other claims and (if it wants) isolated CPUs out of free.
   StatusOr<CpuSet> Allocate(const CpuSet& free, const AllocationRequest& request) const;
 
   struct Layout;  // defined in allocator.cc

@@ -2,6 +2,7 @@
 // answer checked by testing::CheckAllocationProperties (which never calls the allocator).
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <random>
 
 #include "common/allocator.h"
@@ -122,12 +123,21 @@ Topology NoCache(const SyntheticShape& shape) {
   return *Topology::Build(cpus);
 }
 
+// Sub-NUMA clustering: one L3 per package shared by all its NUMA nodes.
+Topology SharedL3(const SyntheticShape& shape) {
+  std::vector<CpuInfo> cpus = testing::SyntheticCpus(shape);
+  std::map<int, CpuSet> package_cpus;
+  for (const CpuInfo& info : cpus) package_cpus[info.package].Add(info.id);
+  for (CpuInfo& info : cpus) info.l3_cpus = info.llc_cpus = package_cpus[info.package];
+  return *Topology::Build(cpus);
+}
+
 TEST_CASE("Allocator properties hold on the 1024-CPU shape", "[allocator][property]") {
-  CheckShape(testing::SyntheticTopology(testing::Shape1024()), 1, 250);
+  CheckShape(testing::SyntheticTopology(testing::Shape1024()), 1, 200);
 }
 
 TEST_CASE("Allocator properties hold on the 4096-CPU shape", "[allocator][property]") {
-  CheckShape(testing::SyntheticTopology(testing::Shape4096()), 2, 80);
+  CheckShape(testing::SyntheticTopology(testing::Shape4096()), 2, 60);
 }
 
 TEST_CASE("Allocator properties hold on hybrid-like shapes", "[allocator][property]") {
@@ -143,12 +153,16 @@ TEST_CASE("Allocator properties hold without cache information", "[allocator][pr
   CheckShape(NoCache(SyntheticShape{2, 2, 1, 8, 2, {}}), 6, 400);
 }
 
+TEST_CASE("Allocator properties hold with an L3 shared by NUMA nodes", "[allocator][property]") {
+  CheckShape(SharedL3(SyntheticShape{2, 2, 1, 6, 2, {}}), 11, 400);
+}
+
 TEST_CASE("Allocator properties hold with offline CPUs", "[allocator][property]") {
   SyntheticShape small{2, 2, 2, 4, 2, CpuSet{0, 5, 33, 34, 35, 60}};
   CheckShape(testing::SyntheticTopology(small), 7, 600);
   SyntheticShape big = testing::Shape1024();
   for (int id = 3; id < 1024; id += 13) big.offline.Add(id);
-  CheckShape(testing::SyntheticTopology(big), 8, 150);
+  CheckShape(testing::SyntheticTopology(big), 8, 100);
 }
 
 TEST_CASE("Allocator properties hold without SMT and with SMT4", "[allocator][property]") {
