@@ -90,7 +90,8 @@ class CpuAllocator {
   std::shared_ptr<const Layout> layout_;
 };
 
-// One call without keeping an allocator: CpuAllocator(topology).Allocate(free, request).
+// One call without keeping an allocator: CpuAllocator(topology).Allocate(free, request), so it
+// pays the construction every time; callers that allocate repeatedly keep a CpuAllocator.
 StatusOr<CpuSet> AllocateCpus(const Topology& topology, const CpuSet& free,
                               const AllocationRequest& request);
 
