@@ -133,41 +133,41 @@ Topology SharedL3(const SyntheticShape& shape) {
 }
 
 TEST_CASE("Allocator properties hold on the 1024-CPU shape", "[allocator][property]") {
-  CheckShape(testing::SyntheticTopology(testing::Shape1024()), 1, 200);
+  CheckShape(testing::SyntheticTopology(testing::Shape1024()), 1, 300);
 }
 
 TEST_CASE("Allocator properties hold on the 4096-CPU shape", "[allocator][property]") {
-  CheckShape(testing::SyntheticTopology(testing::Shape4096()), 2, 60);
+  CheckShape(testing::SyntheticTopology(testing::Shape4096()), 2, 100);
 }
 
 TEST_CASE("Allocator properties hold on hybrid-like shapes", "[allocator][property]") {
   // Every third core single-threaded, over 2 sockets x 2 nodes x 2 L3 groups.
-  CheckShape(Hybrid(SyntheticShape{2, 2, 2, 6, 2, {}}, [](int c) { return c % 3 == 2; }), 3, 600);
+  CheckShape(Hybrid(SyntheticShape{2, 2, 2, 6, 2, {}}, [](int c) { return c % 3 == 2; }), 3, 1000);
   // Only the last node single-threaded: odd requests must go there to stay whole.
-  CheckShape(Hybrid(SyntheticShape{1, 4, 2, 4, 2, {}}, [](int c) { return c >= 24; }), 4, 600);
+  CheckShape(Hybrid(SyntheticShape{1, 4, 2, 4, 2, {}}, [](int c) { return c >= 24; }), 4, 1000);
   // Large enough for the sorted (not brute force) minimum with single-thread cores.
-  CheckShape(Hybrid(SyntheticShape{2, 8, 2, 4, 2, {}}, [](int c) { return c % 16 == 5; }), 5, 200);
+  CheckShape(Hybrid(SyntheticShape{2, 8, 2, 4, 2, {}}, [](int c) { return c % 16 == 5; }), 5, 400);
 }
 
 TEST_CASE("Allocator properties hold without cache information", "[allocator][property]") {
-  CheckShape(NoCache(SyntheticShape{2, 2, 1, 8, 2, {}}), 6, 400);
+  CheckShape(NoCache(SyntheticShape{2, 2, 1, 8, 2, {}}), 6, 800);
 }
 
 TEST_CASE("Allocator properties hold with an L3 shared by NUMA nodes", "[allocator][property]") {
-  CheckShape(SharedL3(SyntheticShape{2, 2, 1, 6, 2, {}}), 11, 400);
+  CheckShape(SharedL3(SyntheticShape{2, 2, 1, 6, 2, {}}), 11, 800);
 }
 
 TEST_CASE("Allocator properties hold with offline CPUs", "[allocator][property]") {
   SyntheticShape small{2, 2, 2, 4, 2, CpuSet{0, 5, 33, 34, 35, 60}};
-  CheckShape(testing::SyntheticTopology(small), 7, 600);
+  CheckShape(testing::SyntheticTopology(small), 7, 1000);
   SyntheticShape big = testing::Shape1024();
   for (int id = 3; id < 1024; id += 13) big.offline.Add(id);
-  CheckShape(testing::SyntheticTopology(big), 8, 100);
+  CheckShape(testing::SyntheticTopology(big), 8, 200);
 }
 
 TEST_CASE("Allocator properties hold without SMT and with SMT4", "[allocator][property]") {
-  CheckShape(testing::SyntheticTopology(SyntheticShape{2, 2, 2, 4, 1, {}}), 9, 400);
-  CheckShape(testing::SyntheticTopology(SyntheticShape{1, 2, 2, 4, 4, {}}), 10, 400);
+  CheckShape(testing::SyntheticTopology(SyntheticShape{2, 2, 2, 4, 1, {}}), 9, 800);
+  CheckShape(testing::SyntheticTopology(SyntheticShape{1, 2, 2, 4, 4, {}}), 10, 800);
 }
 
 }  // namespace
