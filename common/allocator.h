@@ -1,6 +1,7 @@
-// AllocateCpus: which free CPUs an exclusive request gets. A pure function of plain values
-// (Topology, CpuSet, AllocationRequest): no I/O, no logging, no state, so the driver can call it
-// under its state-file lock and tests can call it millions of times.
+// CpuAllocator / AllocateCpus: which free CPUs an exclusive request gets. Allocate is a pure
+// function of plain values (the Topology indexed at construction, a CpuSet, an AllocationRequest):
+// no I/O, no logging, no mutable state, so the driver can call it under its state-file lock and
+// tests can call it millions of times.
 //
 // Terms (all restricted to the request's scope, over avail = free & online & scope):
 //   - a core's threads are its online CPUs; a core is *whole-free* when all of them are free;
@@ -12,10 +13,12 @@
 // the kubelet is greedy). Objectives in priority order:
 //   1. whole cores: if the request is whole-core feasible, no core is split; otherwise at most one
 //      whole-free core is split and partly used cores (siblings busy) are used first;
-//   2. fewest NUMA nodes touched (exact minimum). With several nodes, the freest nodes are taken
+//   2. fewest NUMA nodes touched. With several nodes, the freest nodes are taken
 //      whole first (whole NUMA nodes, grouped by the freest package, so a free socket is taken as
-//      a whole when the request covers it) and the remainder goes to the smallest node that holds
-//      it (best fit, preferring a package already used);
+//      a whole when the request covers it) and the remainder goes to one node that holds it: in a
+//      package already used if possible, then the least free (best fit), then the lowest id.
+//      Exact minimum when at most one single-thread core is needed (N % t <= 1); beyond that
+//      (SMT4 with single-thread cores) a valid but possibly larger set;
 //   3. fewest last-level-cache (Topology::llc_groups) groups touched: exact when one NUMA node can
 //      hold the request (the node needing the fewest LLC groups wins, then the least free one,
 //      then the lowest id); inside a node, the freest LLC groups are taken whole first and the
@@ -29,9 +32,10 @@
 //     feasible;
 //   - spread_numa: distribute over every NUMA node of the scope as evenly as capacity allows
 //     (water filling: a node gets less than another only when it is full), in units of t when N
-//     is a multiple of t and every node can be served in whole cores, else in single CPUs; inside
-//     each node the default policy applies to its share. With full_cores, N must then be a
-//     multiple of t (FailedPrecondition otherwise).
+//     is a multiple of t and the nodes together hold N / t free blocks of t (whole cores of t
+//     threads, or t single-thread cores of one node), else in single CPUs; inside each node the
+//     default policy applies to its share. With full_cores the block case is required
+//     (FailedPrecondition otherwise).
 //
 // Limitation: whole-core packing is exact for machines whose whole-free cores have 1 or t threads
 // (SMT off, SMT2, SMT4, hybrid P/E cores, cores with offline siblings). A core of another size
