@@ -170,5 +170,33 @@ TEST_CASE("Allocator properties hold without SMT and with SMT4", "[allocator][pr
   CheckShape(testing::SyntheticTopology(SyntheticShape{1, 2, 2, 4, 4, {}}), 10, 800);
 }
 
+// The driver's grouped-mode callback knows the group's CPUs, not its kind and id: it asks for
+// the whole machine with free restricted to the group, which must answer exactly as the scope.
+TEST_CASE("Allocator answers a scope like the machine with free limited to it",
+          "[allocator][property]") {
+  Topology t = testing::SyntheticTopology(SyntheticShape{2, 2, 2, 4, 2, CpuSet{3, 40}});
+  const CpuAllocator allocator(t);
+  std::mt19937 rng(12);
+  for (int i = 0; i < 500; ++i) {
+    CpuSet free = RandomFree(t, rng);
+    AllocationRequest scoped = RandomRequest(t, free, rng);
+    if (scoped.scope == AllocationScope::kMachine) continue;
+    const CpuSet& group = scoped.scope == AllocationScope::kPackage
+                              ? t.packages().at(scoped.scope_id)
+                              : t.numa_nodes().at(scoped.scope_id);
+    AllocationRequest machine = scoped;
+    machine.scope = AllocationScope::kMachine;
+    StatusOr<CpuSet> a = allocator.Allocate(free, scoped);
+    StatusOr<CpuSet> b = allocator.Allocate(free & group, machine);
+    INFO(scoped.ToString() << " free " << free.ToString());
+    REQUIRE(a.ok() == b.ok());
+    if (a.ok()) {
+      CHECK(*a == *b);
+    } else {
+      CHECK(a.status().code() == b.status().code());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dracpu
