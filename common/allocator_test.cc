@@ -70,6 +70,13 @@ TEST_CASE("Allocator packs into the fewest NUMA nodes and honours a NUMA scope",
   CHECK(Take(t, free, package) == free);
 }
 
+TEST_CASE("Allocator prefers the node that holds a request in one L3 group", "[allocator]") {
+  Topology t = SyntheticTopology(SyntheticShape{1, 2, 2, 4, 2, {}});  // L3 groups of 4 cores
+  // Node 0 has 8 free CPUs split over both its L3 groups; node 1 has 14, 6 in one group.
+  CpuSet free = t.online() - *CpuSet::Parse("0,1,4,5,8,16,17,20,21,24");
+  CHECK(Take(t, free, Cpus(6)) == *CpuSet::Parse("9-11,25-27"));
+}
+
 TEST_CASE("Allocator gives the remainder to the node that fits it best", "[allocator]") {
   Topology t = SyntheticTopology(SyntheticShape{1, 3, 1, 4, 2, {}});  // node i: cores 4i..4i+3
   // Node 0 has 8 free, node 1 has 4 (cores 6, 7), node 2 has 6 (cores 9-11).
