@@ -43,7 +43,7 @@
 //
 // Determinism: the result depends only on the arguments; every tie is broken by the lowest id.
 // Complexity: CpuAllocator::Allocate is O(C + K + G log G) for C online CPUs in the scope, K cores
-// and G groups, plus a constant number of CpuSet operations (each O(CpuSet::kCapacity / 64));
+// and G groups, plus a constant number of CpuSet operations (each O(highest CPU id / 64));
 // see bench/bench_allocator.cc for figures at 4096 CPUs.
 
 #ifndef DRACPU_COMMON_ALLOCATOR_H_
