@@ -6,34 +6,11 @@
 #include <exception>
 
 #include "driver/kubelet/dra_convert.h"
-#include "proto/kubelet_dra_health_v1.grpc.pb.h"
-#include "proto/kubelet_dra_health_v1alpha1.grpc.pb.h"
-#include "proto/kubelet_dra_v1.grpc.pb.h"
-#include "proto/kubelet_dra_v1beta1.grpc.pb.h"
+#include "driver/kubelet/wire_api.h"
 #include "proto/kubelet_pluginregistration.grpc.pb.h"
 
 namespace dracpu::kubelet {
 namespace {
-
-namespace drav1 = ::k8s::io::kubelet::pkg::apis::dra::v1;
-namespace drav1beta1 = ::k8s::io::kubelet::pkg::apis::dra::v1beta1;
-
-// The message types of one DRA node API version.
-template <class Ns>
-struct DraApi;
-
-#define DRACPU_DRA_API(NS, NAME)                                  \
-  template <>                                                     \
-  struct DraApi<NS::DRAPlugin> {                                  \
-    using PrepareRequest = NS::NodePrepareResourcesRequest;       \
-    using PrepareResponse = NS::NodePrepareResourcesResponse;     \
-    using UnprepareRequest = NS::NodeUnprepareResourcesRequest;   \
-    using UnprepareResponse = NS::NodeUnprepareResourcesResponse; \
-    static constexpr const char* kName = NAME;                    \
-  }
-DRACPU_DRA_API(drav1, "v1");
-DRACPU_DRA_API(drav1beta1, "v1beta1");
-#undef DRACPU_DRA_API
 
 template <class Plugin>
 class DraService final : public Plugin::Service {
@@ -59,21 +36,6 @@ class DraService final : public Plugin::Service {
  private:
   ClaimBatch* const batch_;
 };
-
-template <class Ns>
-struct HealthApi;
-
-#define DRACPU_HEALTH_API(NS, NAME)                  \
-  template <>                                        \
-  struct HealthApi<NS::DRAResourceHealth> {          \
-    using Request = NS::NodeWatchResourcesRequest;   \
-    using Response = NS::NodeWatchResourcesResponse; \
-    static constexpr auto kHealthy = NS::HEALTHY;    \
-    static constexpr const char* kName = NAME;       \
-  }
-DRACPU_HEALTH_API(::v1alpha1, "v1alpha1");
-DRACPU_HEALTH_API(::v1, "v1");
-#undef DRACPU_HEALTH_API
 
 template <class Health>
 class HealthService final : public Health::Service {

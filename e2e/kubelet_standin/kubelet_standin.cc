@@ -8,18 +8,13 @@
 
 #include "driver/kubelet/dra_convert.h"
 #include "driver/kubelet/socket_file.h"
+#include "driver/kubelet/wire_api.h"
 #include "e2e/kubelet_standin/service_choice.h"
-#include "proto/kubelet_dra_health_v1.grpc.pb.h"
-#include "proto/kubelet_dra_health_v1alpha1.grpc.pb.h"
-#include "proto/kubelet_dra_v1.grpc.pb.h"
-#include "proto/kubelet_dra_v1beta1.grpc.pb.h"
 #include "proto/kubelet_pluginregistration.grpc.pb.h"
 
 namespace dracpu::standin {
 namespace {
 
-namespace drav1 = ::k8s::io::kubelet::pkg::apis::dra::v1;
-namespace drav1beta1 = ::k8s::io::kubelet::pkg::apis::dra::v1beta1;
 namespace reg = ::pluginregistration;
 
 std::chrono::system_clock::time_point After(std::chrono::milliseconds d) {
@@ -37,23 +32,25 @@ Status FromGrpc(const grpc::Status& s, const std::string& what) {
   }
 }
 
-// One call attempt per `attempt(context)`, each with its own deadline, retried with doubling
-// backoff while the call as a whole fails (the kubelet retries these on its next pod sync).
-template <class Attempt>
-Status WithRetries(const StandinOptions& options, const std::string& what, Attempt attempt,
-                   int* attempts) {
+// One call per attempt, each with its own deadline, retried with doubling backoff while the
+// call as a whole fails (the kubelet retries these on its next pod sync).
+template <class Stub, class Request, class Response>
+Status CallWithRetries(const StandinOptions& options, const std::string& what, Stub* stub,
+                       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                    Response*),
+                       const Request& request, Response* response, int* attempts) {
   auto backoff = options.initial_backoff;
-  Status last;
   for (*attempts = 1;; ++*attempts) {
     grpc::ClientContext context;
     context.set_deadline(After(options.call_timeout));
-    grpc::Status s = attempt(&context);
-    last = FromGrpc(s, what);
+    response->Clear();
+    grpc::Status s = (stub->*method)(&context, request, response);
+    Status status = FromGrpc(s, what);
     if (s.ok() || s.error_code() == grpc::StatusCode::UNIMPLEMENTED ||
         *attempts >= options.max_attempts) {
-      return last;
+      return status;
     }
-    LOG(WARNING) << what << ": attempt " << *attempts << " failed (" << last << "), retrying";
+    LOG(WARNING) << what << ": attempt " << *attempts << " failed (" << status << "), retrying";
     std::this_thread::sleep_for(backoff);
     backoff *= 2;
   }
@@ -75,40 +72,33 @@ Status CheckResponseKeys(const std::vector<ClaimRef>& claims, const Map& respons
   return Status::OK();
 }
 
-template <class Ns>
-struct DraApi;
-#define DRACPU_STANDIN_DRA_API(NS)                                \
-  template <>                                                     \
-  struct DraApi<NS::DRAPlugin> {                                  \
-    using PrepareRequest = NS::NodePrepareResourcesRequest;       \
-    using PrepareResponse = NS::NodePrepareResourcesResponse;     \
-    using UnprepareRequest = NS::NodeUnprepareResourcesRequest;   \
-    using UnprepareResponse = NS::NodeUnprepareResourcesResponse; \
-  }
-DRACPU_STANDIN_DRA_API(drav1);
-DRACPU_STANDIN_DRA_API(drav1beta1);
-#undef DRACPU_STANDIN_DRA_API
+// Sends `claims` in one batch by `method`, converts the response with `from_wire` and applies
+// the kubelet's checks.
+template <class Request, class Response, class Stub, class FromWire>
+auto CallBatch(const StandinOptions& options, const std::string& what, Stub* stub,
+               grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+               const std::vector<ClaimRef>& claims, FromWire from_wire, int* attempts)
+    -> StatusOr<decltype(from_wire(std::declval<const Response&>()))> {
+  Request request;
+  kubelet::ClaimsToWire(claims, &request);
+  Response response;
+  DRACPU_RETURN_IF_ERROR(
+      CallWithRetries(options, what, stub, method, request, &response, attempts));
+  auto result = from_wire(response);
+  DRACPU_RETURN_IF_ERROR(CheckResponseKeys(claims, result));
+  return result;
+}
 
 template <class Plugin>
 StatusOr<std::map<std::string, ClaimOutcome>> PrepareOver(const StandinOptions& options,
                                                           const RegisteredPlugin& plugin,
                                                           const std::vector<ClaimRef>& claims,
                                                           int* attempts) {
-  using Api = DraApi<Plugin>;
+  using Api = kubelet::DraApi<Plugin>;
   auto stub = Plugin::NewStub(plugin.channel);
-  typename Api::PrepareRequest request;
-  kubelet::ClaimsToWire(claims, &request);
-  typename Api::PrepareResponse response;
-  DRACPU_RETURN_IF_ERROR(WithRetries(
-      options, "NodePrepareResources",
-      [&](grpc::ClientContext* ctx) {
-        response.Clear();
-        return stub->NodePrepareResources(ctx, request, &response);
-      },
-      attempts));
-  auto outcomes = kubelet::PrepareOutcomesFromWire(response);
-  DRACPU_RETURN_IF_ERROR(CheckResponseKeys(claims, outcomes));
-  return outcomes;
+  return CallBatch<typename Api::PrepareRequest, typename Api::PrepareResponse>(
+      options, "NodePrepareResources", stub.get(), &Plugin::Stub::NodePrepareResources, claims,
+      kubelet::PrepareOutcomesFromWire<typename Api::PrepareResponse>, attempts);
 }
 
 template <class Plugin>
@@ -116,27 +106,19 @@ StatusOr<std::map<std::string, std::string>> UnprepareOver(const StandinOptions&
                                                            const RegisteredPlugin& plugin,
                                                            const std::vector<ClaimRef>& claims,
                                                            int* attempts) {
-  using Api = DraApi<Plugin>;
+  using Api = kubelet::DraApi<Plugin>;
   auto stub = Plugin::NewStub(plugin.channel);
-  typename Api::UnprepareRequest request;
-  kubelet::ClaimsToWire(claims, &request);
-  typename Api::UnprepareResponse response;
-  DRACPU_RETURN_IF_ERROR(WithRetries(
-      options, "NodeUnprepareResources",
-      [&](grpc::ClientContext* ctx) {
-        response.Clear();
-        return stub->NodeUnprepareResources(ctx, request, &response);
-      },
-      attempts));
-  auto errors = kubelet::UnprepareErrorsFromWire(response);
-  DRACPU_RETURN_IF_ERROR(CheckResponseKeys(claims, errors));
-  return errors;
+  return CallBatch<typename Api::UnprepareRequest, typename Api::UnprepareResponse>(
+      options, "NodeUnprepareResources", stub.get(), &Plugin::Stub::NodeUnprepareResources, claims,
+      kubelet::UnprepareErrorsFromWire<typename Api::UnprepareResponse>, attempts);
 }
 
-template <class Health, class Request, class Response>
+template <class Health>
 StatusOr<std::vector<std::vector<HealthEntry>>> WatchOver(const RegisteredPlugin& plugin,
                                                           int messages,
                                                           std::chrono::milliseconds timeout) {
+  using Request = typename kubelet::HealthApi<Health>::Request;
+  using Response = typename kubelet::HealthApi<Health>::Response;
   auto stub = Health::NewStub(plugin.channel);
   grpc::ClientContext context;
   context.set_deadline(After(timeout));
@@ -222,9 +204,9 @@ StatusOr<std::map<std::string, ClaimOutcome>> KubeletStandin::Prepare(
   last_attempts_ = 0;
   if (!plugin.channel) return Status::FailedPrecondition("plugin is not registered");
   if (chosen == "v1")
-    return PrepareOver<drav1::DRAPlugin>(options_, plugin, claims, &last_attempts_);
+    return PrepareOver<kubelet::drav1::DRAPlugin>(options_, plugin, claims, &last_attempts_);
   if (chosen == "v1beta1") {
-    return PrepareOver<drav1beta1::DRAPlugin>(options_, plugin, claims, &last_attempts_);
+    return PrepareOver<kubelet::drav1beta1::DRAPlugin>(options_, plugin, claims, &last_attempts_);
   }
   return Status::InvalidArgument("unknown DRA API version \"" + chosen + "\"");
 }
@@ -235,10 +217,10 @@ StatusOr<std::map<std::string, std::string>> KubeletStandin::Unprepare(
   last_attempts_ = 0;
   if (!plugin.channel) return Status::FailedPrecondition("plugin is not registered");
   if (chosen == "v1") {
-    return UnprepareOver<drav1::DRAPlugin>(options_, plugin, claims, &last_attempts_);
+    return UnprepareOver<kubelet::drav1::DRAPlugin>(options_, plugin, claims, &last_attempts_);
   }
   if (chosen == "v1beta1") {
-    return UnprepareOver<drav1beta1::DRAPlugin>(options_, plugin, claims, &last_attempts_);
+    return UnprepareOver<kubelet::drav1beta1::DRAPlugin>(options_, plugin, claims, &last_attempts_);
   }
   return Status::InvalidArgument("unknown DRA API version \"" + chosen + "\"");
 }
@@ -249,12 +231,10 @@ StatusOr<std::vector<std::vector<HealthEntry>>> KubeletStandin::WatchHealth(
   const std::string& chosen = service.empty() ? plugin.health_service : service;
   if (!plugin.channel) return Status::FailedPrecondition("plugin is not registered");
   if (chosen == "v1alpha1.DRAResourceHealth") {
-    return WatchOver<::v1alpha1::DRAResourceHealth, ::v1alpha1::NodeWatchResourcesRequest,
-                     ::v1alpha1::NodeWatchResourcesResponse>(plugin, messages, timeout);
+    return WatchOver<::v1alpha1::DRAResourceHealth>(plugin, messages, timeout);
   }
   if (chosen == "v1.DRAResourceHealth") {
-    return WatchOver<::v1::DRAResourceHealth, ::v1::NodeWatchResourcesRequest,
-                     ::v1::NodeWatchResourcesResponse>(plugin, messages, timeout);
+    return WatchOver<::v1::DRAResourceHealth>(plugin, messages, timeout);
   }
   return Status::FailedPrecondition("no health service \"" + chosen + "\" to watch");
 }
