@@ -49,8 +49,9 @@ std::map<std::string, ClaimOutcome> ClaimBatch::PrepareAll(const std::vector<Cla
     ClaimOutcome outcome = PrepareOne(claim);
     if (outcome.ok()) {
       LOG(INFO) << "prepare " << api << " claim " << DescribeClaim(claim)
-                << ": ok, cdi=" << JoinCdiIds(outcome.devices) << " in " << MillisSince(start)
-                << " ms";
+                << ": ok, cdi=" << JoinCdiIds(outcome.devices)
+                << (outcome.log_detail.empty() ? "" : " ") << outcome.log_detail << " in "
+                << MillisSince(start) << " ms";
     } else {
       LOG(WARNING) << "prepare " << api << " claim " << DescribeClaim(claim)
                    << ": failed: " << outcome.error << " in " << MillisSince(start) << " ms";
@@ -85,11 +86,12 @@ ClaimOutcome ClaimBatch::PrepareOne(const ClaimRef& claim) {
   outcome.error = MalformedReason(claim);
   if (!outcome.ok()) return outcome;
   try {
-    StatusOr<std::vector<PreparedDevice>> devices = preparer_->Prepare(claim);
-    if (devices.ok()) {
-      outcome.devices = std::move(devices).value();
+    StatusOr<PrepareResult> result = preparer_->Prepare(claim);
+    if (result.ok()) {
+      outcome.devices = std::move(result->devices);
+      outcome.log_detail = std::move(result->log_detail);
     } else {
-      outcome.error = devices.status().ToString();
+      outcome.error = result.status().ToString();
     }
   } catch (const std::exception& e) {
     outcome.error = std::string("internal error: ") + e.what();

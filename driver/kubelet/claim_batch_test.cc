@@ -9,13 +9,14 @@ namespace {
 // Fails claims whose uid starts with "bad", throws for "throw", otherwise one device.
 class ScriptedPreparer : public ClaimPreparer {
  public:
-  StatusOr<std::vector<PreparedDevice>> Prepare(const ClaimRef& claim) override {
+  StatusOr<PrepareResult> Prepare(const ClaimRef& claim) override {
     prepared.push_back(claim.uid);
     if (claim.uid.rfind("bad", 0) == 0)
       return Status::ResourceExhausted("no CPUs for " + claim.name);
     if (claim.uid == "throw") throw std::runtime_error("boom");
-    return std::vector<PreparedDevice>{
-        {{"req"}, "pool", "dev-" + claim.uid, {"dra.k8s.io/cpu=claim-" + claim.uid}, {}}};
+    return PrepareResult{
+        {{{"req"}, "pool", "dev-" + claim.uid, {"dra.k8s.io/cpu=claim-" + claim.uid}, {}}},
+        "cpus=0-3"};
   }
   Status Unprepare(const ClaimRef& claim) override {
     unprepared.push_back(claim.uid);
@@ -37,6 +38,7 @@ TEST_CASE("ClaimBatch: one failing claim does not fail the others", "[kubelet][b
   CHECK(out["u1"].ok());
   CHECK(out["u1"].devices.at(0).cdi_device_ids ==
         std::vector<std::string>{"dra.k8s.io/cpu=claim-u1"});
+  CHECK(out["u1"].log_detail == "cpus=0-3");
   CHECK(out["u2"].ok());
   CHECK(out["bad1"].error == "ResourceExhausted: no CPUs for b");
   CHECK(out["throw"].error == "internal error: boom");

@@ -51,9 +51,18 @@ struct PreparedDevice {
 // What the kubelet gets back for one claim: devices, or an error message.
 struct ClaimOutcome {
   std::vector<PreparedDevice> devices;
-  std::string error;  // non-empty = failed; devices are then ignored by the kubelet
+  std::string error;       // non-empty = failed; devices are then ignored by the kubelet
+  std::string log_detail;  // from PrepareResult; never sent
 
   bool ok() const { return error.empty(); }
+};
+
+// A successful Prepare.
+struct PrepareResult {
+  std::vector<PreparedDevice> devices;
+  // Appended to the adapter's one log line for the claim: what an operator greps for that only
+  // the preparer knows, e.g. "cpus=0-3,64-67 pods=<uid>".
+  std::string log_detail;
 };
 
 class ClaimPreparer {
@@ -61,7 +70,7 @@ class ClaimPreparer {
   virtual ~ClaimPreparer() = default;
 
   // Makes the claim's devices ready (state, CDI spec) and returns them.
-  virtual StatusOr<std::vector<PreparedDevice>> Prepare(const ClaimRef& claim) = 0;
+  virtual StatusOr<PrepareResult> Prepare(const ClaimRef& claim) = 0;
 
   // Releases what Prepare set up. OK for a claim this node does not know.
   virtual Status Unprepare(const ClaimRef& claim) = 0;

@@ -31,17 +31,18 @@ using kubelet::PreparedDevice;
 // uid "bad*" fails, "throw" throws; others get one device named after the uid with a shareID.
 class FakePreparer : public kubelet::ClaimPreparer {
  public:
-  StatusOr<std::vector<PreparedDevice>> Prepare(const ClaimRef& claim) override {
+  StatusOr<kubelet::PrepareResult> Prepare(const ClaimRef& claim) override {
     std::lock_guard<std::mutex> lock(mu);
     if (claim.uid.rfind("bad", 0) == 0) return Status::ResourceExhausted("group exhausted");
     if (claim.uid == "throw") throw std::runtime_error("boom");
     if (claim.uid == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(800));
     prepared.insert(claim.uid);
-    return std::vector<PreparedDevice>{{{"cpus"},
-                                        "node-a",
-                                        "cpudev-" + claim.uid,
-                                        {"dra.k8s.io/cpu=claim-" + claim.uid},
-                                        "share-" + claim.uid}};
+    return kubelet::PrepareResult{{{{"cpus"},
+                                    "node-a",
+                                    "cpudev-" + claim.uid,
+                                    {"dra.k8s.io/cpu=claim-" + claim.uid},
+                                    "share-" + claim.uid}},
+                                  "cpus=1"};
   }
   Status Unprepare(const ClaimRef& claim) override {
     std::lock_guard<std::mutex> lock(mu);
