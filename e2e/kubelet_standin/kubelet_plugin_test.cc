@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
@@ -32,6 +33,9 @@ using kubelet::PreparedDevice;
 class FakePreparer : public kubelet::ClaimPreparer {
  public:
   StatusOr<kubelet::PrepareResult> Prepare(const ClaimRef& claim) override {
+    if (++in_flight > 1) overlapped = true;
+    if (claim.uid.rfind("busy", 0) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    --in_flight;
     std::lock_guard<std::mutex> lock(mu);
     if (claim.uid.rfind("bad", 0) == 0) return Status::ResourceExhausted("group exhausted");
     if (claim.uid == "throw") throw std::runtime_error("boom");
@@ -52,6 +56,8 @@ class FakePreparer : public kubelet::ClaimPreparer {
   }
   std::mutex mu;
   std::set<std::string> prepared;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> overlapped{false};
 };
 
 struct Node {
@@ -367,6 +373,34 @@ TEST_CASE("kubelet-standin CLI registers and prepares a batch", "[kubelet][integ
         std::string::npos);
   out.clear();
   CHECK(run("prepare not-a-claim", &out) == 2);
+}
+
+TEST_CASE("concurrent v1 and v1beta1 batches reach the preparer one claim at a time",
+          "[kubelet][integration]") {
+  Node node;
+  auto plugin = node.NewPlugin();
+  REQUIRE(plugin->Start().ok());
+  KubeletStandin kubelet;
+  RegisteredPlugin reg = node.RegisterWith(kubelet);
+  std::vector<std::thread> callers;
+  std::atomic<int> ok_claims{0};
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&, t] {
+      KubeletStandin own;  // one stand-in per thread
+      std::vector<ClaimRef> batch;
+      for (int i = 0; i < 3; ++i) {
+        std::string uid = "busy-" + std::to_string(t) + "-" + std::to_string(i);
+        batch.push_back({"ns", uid, uid});
+      }
+      auto out = own.Prepare(reg, batch, t % 2 ? "v1beta1" : "v1");
+      if (out.ok()) {
+        for (const auto& [uid, o] : *out) ok_claims += o.ok();
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  CHECK(ok_claims == 12);
+  CHECK_FALSE(node.preparer.overlapped);
 }
 
 }  // namespace dracpu::standin
