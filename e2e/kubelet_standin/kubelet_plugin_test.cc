@@ -403,4 +403,18 @@ TEST_CASE("concurrent v1 and v1beta1 batches reach the preparer one claim at a t
   CHECK_FALSE(node.preparer.overlapped);
 }
 
+TEST_CASE("an endpoint outside the kubelet root is refused", "[kubelet][integration]") {
+  Node node;
+  Node elsewhere;  // a second temporary folder, not under node.root
+  node.options.plugins_dir = elsewhere.root + "/plugins";
+  auto plugin = node.NewPlugin();
+  REQUIRE(plugin->Start().ok());
+  KubeletStandin kubelet;
+  auto reg = kubelet.Register(plugin->registration_socket());
+  REQUIRE_FALSE(reg.ok());
+  CHECK(reg.status().message().find("is not inside " + node.root) != std::string::npos);
+  CHECK_FALSE(plugin->registered());
+  CHECK(plugin->last_registration_error().find("is not inside") != std::string::npos);
+}
+
 }  // namespace dracpu::standin

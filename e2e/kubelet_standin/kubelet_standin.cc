@@ -9,6 +9,7 @@
 #include "driver/kubelet/dra_convert.h"
 #include "driver/kubelet/socket_file.h"
 #include "driver/kubelet/wire_api.h"
+#include "e2e/kubelet_standin/plugin_validation.h"
 #include "e2e/kubelet_standin/service_choice.h"
 #include "proto/kubelet_pluginregistration.grpc.pb.h"
 
@@ -145,6 +146,18 @@ StatusOr<std::vector<std::vector<HealthEntry>>> WatchOver(const RegisteredPlugin
 
 }  // namespace
 
+Status KubeletStandin::CheckPluginInfo(const ::pluginregistration::PluginInfo& info,
+                                       const std::string& endpoint,
+                                       const std::string& registration_socket) const {
+  if (info.type() != "DRAPlugin") {
+    return Status::InvalidArgument("plugin type \"" + info.type() + "\" is not DRAPlugin");
+  }
+  DRACPU_RETURN_IF_ERROR(ValidateDriverName(info.name()));
+  std::string root = options_.root_dir;
+  if (root.empty()) root = CleanPath(registration_socket + "/../..");
+  return ValidateEndpoint(endpoint, root);
+}
+
 StatusOr<RegisteredPlugin> KubeletStandin::Register(const std::string& registration_socket) {
   RegisteredPlugin plugin;
   plugin.registration_socket = registration_socket;
@@ -164,12 +177,8 @@ StatusOr<RegisteredPlugin> KubeletStandin::Register(const std::string& registrat
   plugin.supported_versions.assign(info.supported_versions().begin(),
                                    info.supported_versions().end());
 
-  Status verdict;
-  if (info.type() != "DRAPlugin") {
-    verdict = Status::InvalidArgument("plugin type \"" + info.type() + "\" is not DRAPlugin");
-  } else if (plugin.name.empty()) {
-    verdict = Status::InvalidArgument("plugin has no name");
-  } else {
+  Status verdict = CheckPluginInfo(info, plugin.endpoint, registration_socket);
+  if (verdict.ok()) {
     StatusOr<std::string> api = ChooseDraApi(options_.kubelet_minor, plugin.supported_versions);
     if (api.ok()) {
       plugin.api = *api;

@@ -1,6 +1,7 @@
 // KubeletStandin: the kubelet's side of the DRA plugin protocol, for tests and `make demo`
 // (design.md §6). It registers a plugin as the kubelet's plugin watcher does (GetInfo with a
-// 1 s deadline, checks, NotifyRegistrationStatus), then calls NodePrepareResources /
+// 1 s deadline, the checks of plugin_validation.h and service_choice.h,
+// NotifyRegistrationStatus), then calls NodePrepareResources /
 // NodeUnprepareResources the way the kubelet's DRA manager does: one batch per call, a 45 s
 // deadline per attempt, retries with backoff when the call as a whole fails, and the same
 // response checks (an entry for every claim, none for unknown claims). It can read the
@@ -23,6 +24,9 @@
 namespace grpc {
 class Channel;
 }
+namespace pluginregistration {
+class PluginInfo;
+}
 
 namespace dracpu::standin {
 
@@ -32,6 +36,9 @@ using kubelet::DeviceId;
 
 struct StandinOptions {
   int kubelet_minor = 34;  // the Kubernetes 1.x release to behave like
+  // The kubelet's --root-dir: plugin endpoints must lie inside it. "" = the parent of the
+  // folder holding the registration socket (plugins_registry sits in the root folder).
+  std::string root_dir = {};
   std::chrono::milliseconds get_info_timeout{1000};
   std::chrono::milliseconds call_timeout{45000};   // per attempt, as the kubelet's client
   int max_attempts = 3;                            // for call-wide failures
@@ -88,6 +95,9 @@ class KubeletStandin {
   int last_attempts() const { return last_attempts_; }
 
  private:
+  Status CheckPluginInfo(const ::pluginregistration::PluginInfo& info, const std::string& endpoint,
+                         const std::string& registration_socket) const;
+
   const StandinOptions options_;
   int last_attempts_ = 0;
 };

@@ -40,9 +40,13 @@ StatusOr<std::string> ChooseDraApi(int kubelet_minor, const std::vector<std::str
 }
 
 std::string ChooseHealthService(int kubelet_minor, const std::vector<std::string>& advertised) {
-  for (const std::string& s : advertised) {
-    if (kubelet_minor >= 34 && s == "v1alpha1.DRAResourceHealth") return s;
-    if (kubelet_minor >= 37 && s == "v1.DRAResourceHealth") return s;
+  // A kubelet that knows v1 prefers it whatever the plugin's order; v1alpha1 stays usable for
+  // plugins that predate v1.
+  if (kubelet_minor >= 37 && Contains(advertised, "v1.DRAResourceHealth")) {
+    return "v1.DRAResourceHealth";
+  }
+  if (kubelet_minor >= 34 && Contains(advertised, "v1alpha1.DRAResourceHealth")) {
+    return "v1alpha1.DRAResourceHealth";
   }
   return "";
 }

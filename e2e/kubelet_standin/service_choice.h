@@ -2,7 +2,8 @@
 // advertised `supported_versions` (shared/spec/kubelet-dra.md §3, §5). Pure.
 //   1.32, 1.33: the kubelet's own order (v1beta1); v1alpha4-only plugins are not emulated.
 //   1.34+:      the first entry of the plugin's list the kubelet knows (v1 or v1beta1).
-//   health:     used only when advertised; v1alpha1 from 1.34, v1 also from 1.37.
+//   health:     used only when advertised; v1alpha1 from 1.34; from 1.37 v1, preferred
+//               over v1alpha1 whatever the plugin's order.
 
 #ifndef DRACPU_E2E_KUBELET_STANDIN_SERVICE_CHOICE_H_
 #define DRACPU_E2E_KUBELET_STANDIN_SERVICE_CHOICE_H_

@@ -28,6 +28,11 @@ TEST_CASE("health service only when advertised and known", "[standin]") {
   CHECK(ChooseHealthService(34, all) == "v1alpha1.DRAResourceHealth");
   CHECK(ChooseHealthService(37, all) == "v1.DRAResourceHealth");
   CHECK(ChooseHealthService(36, {"v1.DRAPlugin"}).empty());
+  // v1 wins when both are listed, whatever the order.
+  CHECK(ChooseHealthService(37, {"v1alpha1.DRAResourceHealth", "v1.DRAResourceHealth"}) ==
+        "v1.DRAResourceHealth");
+  CHECK(ChooseHealthService(36, {"v1alpha1.DRAResourceHealth", "v1.DRAResourceHealth"}) ==
+        "v1alpha1.DRAResourceHealth");
 }
 
 }  // namespace dracpu::standin
