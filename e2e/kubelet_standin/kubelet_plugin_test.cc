@@ -89,11 +89,19 @@ struct Node {
     return *plugin;
   }
 
+  // Starts `plugin` and registers it with `kubelet`.
+  RegisteredPlugin StartAndRegister(KubeletStandin& kubelet) {
+    plugin = NewPlugin();
+    REQUIRE(plugin->Start().ok());
+    return RegisterWith(kubelet);
+  }
+
   std::string root;
   KubeletPluginOptions options;
   FakePreparer preparer;
   std::mutex devices_mu;
   std::vector<DeviceId> devices = {{"node-a", "cpudevnuma000"}, {"node-a", "cpudevnuma001"}};
+  std::unique_ptr<KubeletPlugin> plugin;  // destroyed before what it uses
 };
 
 mode_t ModeOf(const std::string& path) {
@@ -152,10 +160,8 @@ TEST_CASE("kubelet 1.33 registers on v1beta1; a refusal reaches the plugin",
 TEST_CASE("prepare and unprepare a batch with failing claims over v1 and v1beta1",
           "[kubelet][integration]") {
   Node node;
-  auto plugin = node.NewPlugin();
-  REQUIRE(plugin->Start().ok());
   KubeletStandin kubelet;
-  RegisteredPlugin reg = node.RegisterWith(kubelet);
+  RegisteredPlugin reg = node.StartAndRegister(kubelet);
 
   for (std::string api : {"v1", "v1beta1"}) {
     SECTION(api) {
@@ -378,10 +384,8 @@ TEST_CASE("kubelet-standin CLI registers and prepares a batch", "[kubelet][integ
 TEST_CASE("concurrent v1 and v1beta1 batches reach the preparer one claim at a time",
           "[kubelet][integration]") {
   Node node;
-  auto plugin = node.NewPlugin();
-  REQUIRE(plugin->Start().ok());
   KubeletStandin kubelet;
-  RegisteredPlugin reg = node.RegisterWith(kubelet);
+  RegisteredPlugin reg = node.StartAndRegister(kubelet);
   std::vector<std::thread> callers;
   std::atomic<int> ok_claims{0};
   for (int t = 0; t < 4; ++t) {
