@@ -1,8 +1,7 @@
 #include "common/cpuset.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <iterator>
 #include <random>
 #include <set>
@@ -31,8 +30,8 @@ TEST_CASE("CpuSet parses and formats the kernel list format", "[cpuset]") {
 }
 
 TEST_CASE("CpuSet rejects malformed lists with an error naming the input", "[cpuset]") {
-  for (const char* bad : {"3-1", "a", "1,,2", "8192", "0-8192", "1-", "-1", ",1", "1,", " 1",
-                          "1 ", "1\n\n", "1\t", "0x1", "1-2-3", "99999999"}) {
+  for (const char* bad : {"3-1", "a", "1,,2", "8192", "0-8192", "1-", "-1", ",1", "1,", " 1", "1 ",
+                          "1\n\n", "1\t", "0x1", "1-2-3", "99999999"}) {
     auto r = CpuSet::Parse(bad);
     INFO("input: " << bad);
     REQUIRE_FALSE(r.ok());
