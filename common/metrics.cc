@@ -151,8 +151,9 @@ M& Family<M>::WithLabels(const LabelValues& values) {
   auto it = series_.find(values);
   if (it != series_.end()) return *it->second;
   const LabelValues* key = &values;
-  const LabelValues overflow(label_names_.size(), "overflow");
+  LabelValues overflow;
   if (series_.size() >= kMaxSeriesPerFamily) {
+    overflow.assign(label_names_.size(), "overflow");
     if (!overflow_logged_) {
       LOG(WARNING) << "metric " << name_ << " has " << series_.size()
                    << " label sets; further ones are counted under \"overflow\"";
