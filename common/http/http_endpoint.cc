@@ -4,6 +4,7 @@
 #include <cpprest/http_listener.h>
 #include <glog/logging.h>
 #include <netinet/in.h>
+#include <pplx/threadpool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,6 +99,17 @@ StatusOr<int> PickFreePort(const std::string& address) {
   close(fd);
   DRACPU_RETURN_IF_ERROR(status);
   return static_cast<int>(ntohs(bound.sin_port));
+}
+
+Status SetCpprestThreads(size_t threads) {
+  if (threads == 0) return Status::InvalidArgument("cpprest thread pool: 0 threads");
+  try {
+    crossplat::threadpool::initialize_with_threads(threads);
+  } catch (const std::exception& e) {
+    return Status::FailedPrecondition(std::string("cpprest thread pool already started: ") +
+                                      e.what());
+  }
+  return Status::OK();
 }
 
 StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(HttpEndpointOptions options) {

@@ -80,6 +80,13 @@ class HttpEndpoint {
   const std::string url_;
 };
 
+// Sizes cpprestsdk's process-wide thread pool, which serves the listener and any http_client
+// (its default is 40 threads, about 2.5 MB of RSS once started). One or two threads are plenty
+// for probes and scrapes: the nri-plugin, which uses cpprestsdk for nothing else, should call
+// SetCpprestThreads(2) first thing in main. FailedPrecondition when the pool already exists
+// (anything cpprestsdk ran before, or a second call); the pool then keeps its size.
+Status SetCpprestThreads(size_t threads);
+
 // Binds a TCP socket to port 0 on `address`, returns the port the kernel chose, and closes the
 // socket. The port is only likely to stay free (see above); callers must handle a later conflict.
 StatusOr<int> PickFreePort(const std::string& address);

@@ -231,5 +231,18 @@ TEST_CASE("http endpoint: concurrent scrapes while metrics change", "[http_endpo
   writer.join();
 }
 
+TEST_CASE("http endpoint: the cpprest pool is sized once, before first use", "[http_endpoint]") {
+  CHECK(SetCpprestThreads(0).IsInvalidArgument());
+  // Whether this process already started the pool depends on which tests ran before; after
+  // this call it has, so the next one must refuse and the endpoint must still serve.
+  (void)SetCpprestThreads(2);
+  CHECK(SetCpprestThreads(2).code() == Status::Code::kFailedPrecondition);
+  HttpEndpointOptions options;
+  options.address = "127.0.0.1";
+  StatusOr<std::unique_ptr<HttpEndpoint>> endpoint = HttpEndpoint::Start(options);
+  REQUIRE(endpoint.ok());
+  CHECK(Request((*endpoint)->port(), "GET", "/healthz").status == 200);
+}
+
 }  // namespace
 }  // namespace dracpu
