@@ -8,6 +8,11 @@
 #include <type_traits>
 
 namespace dracpu::metrics {
+
+// The header promises lock-free recording; a platform where these take a hidden lock fails here.
+static_assert(std::atomic<double>::is_always_lock_free);
+static_assert(std::atomic<uint64_t>::is_always_lock_free);
+
 namespace {
 
 bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
