@@ -28,8 +28,9 @@ class Discovery {
     return cpu_dir_ + "/cpu" + std::to_string(id) + "/" + rest;
   }
   bool IsOnline(int id) const { return online_.Contains(id); }
-  // Logs `message` once per discovery, whichever CPU runs into it first.
-  void Note(bool warning, const std::string& message);
+  // Logs "<message> (e.g. <example>)" once per discovery for each distinct message, whichever
+  // CPU runs into it first: a gap shared by 4096 CPUs is one line, not 4096.
+  void Note(bool warning, const std::string& message, const std::string& example = "");
 
   Status FindCpus();
   Status ReadPackageAndDie(int id);
@@ -50,12 +51,13 @@ class Discovery {
   std::set<std::string> noted_;
 };
 
-void Discovery::Note(bool warning, const std::string& message) {
+void Discovery::Note(bool warning, const std::string& message, const std::string& example) {
   if (!noted_.insert(message).second) return;
+  std::string line = "topology: " + message + (example.empty() ? "" : " (e.g. " + example + ")");
   if (warning) {
-    LOG(WARNING) << "topology: " << message;
+    LOG(WARNING) << line;
   } else {
-    VLOG(1) << "topology: " << message;
+    VLOG(1) << line;
   }
 }
 
@@ -77,7 +79,7 @@ Status Discovery::FindCpus() {
     int id = sysfs::NumberAfterPrefix(name, "cpu");
     if (id < 0) continue;
     if (id > CpuSet::kMaxCpuId) {
-      Note(true, "CPU ids above " + std::to_string(CpuSet::kMaxCpuId) + " ignored (" + name + ")");
+      Note(true, "CPU ids above " + std::to_string(CpuSet::kMaxCpuId) + " ignored", name);
       continue;
     }
     present_.Add(id);
@@ -110,8 +112,8 @@ Status Discovery::ReadPackageAndDie(int id) {
     }
     int value = static_cast<int>(*package);
     if (*package < 0 || *package > (1 << 30)) {
-      Note(true, "physical_package_id " + std::to_string(*package) + " in " + path +
-                     " is not a package number; package 0 assumed");
+      Note(true, "physical_package_id is not a package number; package 0 assumed",
+           path + " = " + std::to_string(*package));
       value = 0;
     }
     // The package's CPU list, when the kernel gives one, answers for every CPU in it.
@@ -197,7 +199,7 @@ Status Discovery::ReadCaches(int id) {
   auto names = sysfs::ListDir(cache_dir);
   if (!names.ok()) {
     if (!names.status().IsNotFound()) return names.status();
-    Note(false, "no cache information (" + cache_dir + "); no L3 or last-level cache groups");
+    Note(false, "no cache information; no L3 or last-level cache groups", cache_dir);
     have_caches_[id] = true;
     return Status::OK();
   }
@@ -209,7 +211,7 @@ Status Discovery::ReadCaches(int id) {
     auto level = sysfs::ReadInt(dir + "/level");
     if (!level.ok()) {
       if (!level.status().IsNotFound()) return level.status();
-      Note(true, "cache folder without a level file (" + dir + ") ignored");
+      Note(true, "cache folder without a level file ignored", dir);
       continue;
     }
     auto type = sysfs::ReadTrimmed(dir + "/type");
@@ -226,7 +228,7 @@ Status Discovery::ReadCaches(int id) {
     if (!set.ok() && set.status().IsNotFound()) set = sysfs::ReadCpuMask(dir + "/shared_cpu_map");
     if (!set.ok()) {
       if (!set.status().IsNotFound()) return set.status();
-      Note(true, "cache without shared_cpu_list or shared_cpu_map (" + dir + "): private assumed");
+      Note(true, "cache without shared_cpu_list or shared_cpu_map: private assumed", dir);
       return CpuSet{id};
     }
     // ia64 reports some caches with an empty mask: private to the core.
@@ -286,7 +288,9 @@ Status Discovery::ReadNuma() {
       cpus = linked;
     }
     if (!cpus.ok()) return cpus.status();
-    if (cpus->Intersects(assigned)) Note(true, "CPUs listed in two NUMA nodes; lowest node kept");
+    if (cpus->Intersects(assigned)) {
+      Note(true, "CPUs listed in two NUMA nodes; lowest node kept", dir);
+    }
     for (int id : *cpus - assigned) {
       if (present_.Contains(id)) info_[id].numa_node = node;
     }
@@ -303,8 +307,7 @@ Status Discovery::ReadNuma() {
       }
     }
     if (node < 0 && IsOnline(id)) {
-      Note(true,
-           "online CPUs without a NUMA node (e.g. cpu" + std::to_string(id) + "); node 0 assumed");
+      Note(true, "online CPUs without a NUMA node; node 0 assumed", "cpu" + std::to_string(id));
       node = 0;
     }
     info_[id].numa_node = node;

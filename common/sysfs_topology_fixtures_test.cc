@@ -1,5 +1,6 @@
 // Every real machine in ../shared/topologies/ against hwloc's own reading of the same dump.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "common/sysfs_topology.h"
@@ -57,6 +58,47 @@ TEST_CASE("the cgroup dump: hwloc shows the dumper's cpuset, discovery all onlin
   // Groups hwloc dropped (no CPU in the cgroup) still exist for the driver.
   CHECK(topology->packages().size() > key->packages.size());
   CHECK(topology->numa_nodes().size() > key->numa_nodes.size());
+}
+
+TEST_CASE("the hybrid fixture: core types follow cpu_core/cpu_atom", "[sysfs_topology][fixtures]") {
+  const std::string name = "20em64t-hybrid-1p6c2t+2ca4co1t";
+  auto key = testing::LoadHwlocKey(kTopologies, name);
+  REQUIRE(key.ok());
+  REQUIRE(key->cpu_kinds.size() == 2);
+  auto fixture = testing::ExtractFixture(kTopologies, name);
+  REQUIRE(fixture.ok());
+  // This dump has no devices/cpu_core or devices/cpu_atom (hwloc ranked its kinds from cpufreq
+  // and ACPI CPPC instead): without the PMU folders every CPU is standard.
+  auto plain = DiscoverTopology(fixture->sys_root);
+  REQUIRE(plain.ok());
+  for (const CpuInfo& c : plain->cpus()) CHECK(c.core_type == CoreType::kStandard);
+
+  // With the folders a hybrid kernel has, laid out from hwloc's kinds: the more efficient
+  // (higher ranked) kind is the P-cores.
+  auto kinds = key->cpu_kinds;
+  std::sort(kinds.begin(), kinds.end(),
+            [](const auto& a, const auto& b) { return a.efficiency < b.efficiency; });
+  const CpuSet ecores = kinds[0].cpus, pcores = kinds[1].cpus;
+  REQUIRE(testing::WriteFileForTest(fixture->sys_root + "/devices/cpu_core/cpus",
+                                    pcores.ToString() + "\n")
+              .ok());
+  REQUIRE(testing::WriteFileForTest(fixture->sys_root + "/devices/cpu_atom/cpus",
+                                    ecores.ToString() + "\n")
+              .ok());
+  auto hybrid = DiscoverTopology(fixture->sys_root);
+  REQUIRE(hybrid.ok());
+  CpuSet found_p, found_e;
+  for (const CpuInfo& c : hybrid->cpus()) {
+    if (c.core_type == CoreType::kPerformance) found_p.Add(c.id);
+    if (c.core_type == CoreType::kEfficiency) found_e.Add(c.id);
+  }
+  CHECK(found_p == pcores);
+  CHECK(found_e == ecores);
+  // Asymmetric SMT: every P-core has two threads, every E-core one.
+  for (const auto& [index, core] : hybrid->cores()) {
+    INFO("core " << core.ToString());
+    CHECK(core.Size() == (core.IsSubsetOf(pcores) ? 2 : 1));
+  }
 }
 
 TEST_CASE("hwloc key parsers read the forms the fixtures use", "[fixtures]") {
