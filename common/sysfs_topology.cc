@@ -45,7 +45,9 @@ class Discovery {
   std::string root_, cpu_dir_;
   std::vector<int> ids_;
   CpuSet present_, online_, isolated_;
-  std::vector<CpuInfo> info_;  // indexed by CPU id
+  CpuInfo& at(int id) { return info_[position_[id]]; }
+  std::vector<CpuInfo> info_;  // ascending by id, handed to Topology::Build as is
+  std::vector<int> position_;  // CPU id -> index in info_
   std::vector<bool> have_package_, have_die_, have_core_, have_caches_;
   int threads_are_cores_ = -1;  // -1: not known yet (see the AMD compute unit note)
   std::set<std::string> noted_;
@@ -121,7 +123,7 @@ Status Discovery::ReadPackageAndDie(int id) {
     CpuSet same = members.ok() && members->Contains(id) ? *members & online_ : CpuSet{id};
     for (int m : same) {
       if (have_package_[m]) continue;
-      info_[m].package = value;
+      at(m).package = value;
       have_package_[m] = true;
     }
   }
@@ -140,7 +142,7 @@ Status Discovery::ReadPackageAndDie(int id) {
         die.ok() && members.ok() && members->Contains(id) ? *members & online_ : CpuSet{id};
     for (int m : same) {
       if (have_die_[m]) continue;
-      info_[m].die = value;
+      at(m).die = value;
       have_die_[m] = true;
     }
   }
@@ -180,14 +182,14 @@ Status Discovery::ReadCore(int id) {
       for (size_t j = 0; j < members.size(); ++j) {
         if (core_ids[j] == core_ids[i]) same.Add(members[j]);
       }
-      info_[members[i]].core_cpus = same;
+      at(members[i]).core_cpus = same;
       have_core_[members[i]] = true;
     }
     return Status::OK();
   }
   for (int m : members) {
     if (have_core_[m]) continue;
-    info_[m].core_cpus = core;
+    at(m).core_cpus = core;
     have_core_[m] = true;
   }
   return Status::OK();
@@ -214,6 +216,7 @@ Status Discovery::ReadCaches(int id) {
       Note(true, "cache folder without a level file ignored", dir);
       continue;
     }
+    if (*level != 3 && *level < llc_level) continue;  // neither L3 nor the last level
     auto type = sysfs::ReadTrimmed(dir + "/type");
     if (type.ok() && *type == "Instruction") continue;  // never the one data is shared in
     if (*level == 3 && (l3_index < 0 || index < l3_index)) l3_index = index;
@@ -232,7 +235,7 @@ Status Discovery::ReadCaches(int id) {
       return CpuSet{id};
     }
     // ia64 reports some caches with an empty mask: private to the core.
-    if (set->Empty()) return info_[id].core_cpus.Empty() ? CpuSet{id} : info_[id].core_cpus;
+    if (set->Empty()) return at(id).core_cpus.Empty() ? CpuSet{id} : at(id).core_cpus;
     CpuSet s = *set;
     s.Add(id);
     return s;
@@ -243,7 +246,9 @@ Status Discovery::ReadCaches(int id) {
     if (!s.ok()) return s.status();
     l3 = *s;
   }
-  if (llc_index >= 0) {
+  if (llc_index >= 0 && llc_index == l3_index) {
+    llc = l3;
+  } else if (llc_index >= 0) {
     auto s = shared(llc_index);
     if (!s.ok()) return s.status();
     llc = *s;
@@ -252,8 +257,8 @@ Status Discovery::ReadCaches(int id) {
   same.Add(id);
   for (int m : same) {
     if (have_caches_[m]) continue;
-    info_[m].l3_cpus = l3;
-    info_[m].llc_cpus = llc;
+    at(m).l3_cpus = l3;
+    at(m).llc_cpus = llc;
     have_caches_[m] = true;
   }
   return Status::OK();
@@ -265,7 +270,7 @@ Status Discovery::ReadNuma() {
   if (!names.ok()) {
     if (!names.status().IsNotFound()) return names.status();
     Note(false, "no " + node_dir + ": one NUMA node, 0");
-    for (int id : ids_) info_[id].numa_node = 0;
+    for (int id : ids_) at(id).numa_node = 0;
     return Status::OK();
   }
   std::vector<int> nodes;
@@ -292,7 +297,7 @@ Status Discovery::ReadNuma() {
       Note(true, "CPUs listed in two NUMA nodes; lowest node kept", dir);
     }
     for (int id : *cpus - assigned) {
-      if (present_.Contains(id)) info_[id].numa_node = node;
+      if (present_.Contains(id)) at(id).numa_node = node;
     }
     assigned |= *cpus;
   }
@@ -310,7 +315,7 @@ Status Discovery::ReadNuma() {
       Note(true, "online CPUs without a NUMA node; node 0 assumed", "cpu" + std::to_string(id));
       node = 0;
     }
-    info_[id].numa_node = node;
+    at(id).numa_node = node;
   }
   return Status::OK();
 }
@@ -323,8 +328,8 @@ Status Discovery::ReadCoreTypes() {
   }
   if (!pcores.ok() && !ecores.ok()) return Status::OK();  // not a hybrid part: all standard
   for (int id : ids_) {
-    if (pcores.ok() && pcores->Contains(id)) info_[id].core_type = CoreType::kPerformance;
-    if (ecores.ok() && ecores->Contains(id)) info_[id].core_type = CoreType::kEfficiency;
+    if (pcores.ok() && pcores->Contains(id)) at(id).core_type = CoreType::kPerformance;
+    if (ecores.ok() && ecores->Contains(id)) at(id).core_type = CoreType::kEfficiency;
   }
   return Status::OK();
 }
@@ -332,25 +337,27 @@ Status Discovery::ReadCoreTypes() {
 void Discovery::ReadOfflineCpu(int id) {
   // The kernel removes topology/ of an offline CPU on most versions; take what is left.
   auto package = sysfs::ReadInt(CpuPath(id, "topology/physical_package_id"));
-  info_[id].package = package.ok() && *package >= 0 ? static_cast<int>(*package) : -1;
+  at(id).package = package.ok() && *package >= 0 ? static_cast<int>(*package) : -1;
   auto die = sysfs::ReadInt(CpuPath(id, "topology/die_id"));
-  info_[id].die = die.ok() && *die >= 0 ? static_cast<int>(*die) : (package.ok() ? 0 : -1);
+  at(id).die = die.ok() && *die >= 0 ? static_cast<int>(*die) : (package.ok() ? 0 : -1);
   auto siblings = ReadTopologySet(id, {"core_cpus_list", "thread_siblings_list"});
-  if (siblings.ok()) info_[id].core_cpus = *siblings;
+  if (siblings.ok()) at(id).core_cpus = *siblings;
 }
 
 StatusOr<Topology> Discovery::Run() {
   DRACPU_RETURN_IF_ERROR(FindCpus());
   const size_t n = static_cast<size_t>(ids_.back()) + 1;
-  info_.resize(n);
+  info_.resize(ids_.size());
+  position_.assign(n, -1);
+  for (size_t i = 0; i < ids_.size(); ++i) position_[ids_[i]] = static_cast<int>(i);
   have_package_.assign(n, false);
   have_die_.assign(n, false);
   have_core_.assign(n, false);
   have_caches_.assign(n, false);
   for (int id : ids_) {
-    info_[id].id = id;
-    info_[id].online = IsOnline(id);
-    if (!info_[id].online) {
+    at(id).id = id;
+    at(id).online = IsOnline(id);
+    if (!at(id).online) {
       ReadOfflineCpu(id);
       continue;
     }
@@ -366,10 +373,7 @@ StatusOr<Topology> Discovery::Run() {
   } else if (!isolated.status().IsNotFound()) {
     return isolated.status();
   }
-  std::vector<CpuInfo> cpus;
-  cpus.reserve(ids_.size());
-  for (int id : ids_) cpus.push_back(std::move(info_[id]));
-  auto topology = Topology::Build(std::move(cpus), isolated_);
+  auto topology = Topology::Build(std::move(info_), isolated_);
   if (!topology.ok()) return topology.status().Annotate(root_);
   return topology;
 }
