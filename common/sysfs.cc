@@ -29,9 +29,12 @@ std::string_view TrimTrailing(std::string_view s) {
   return s;
 }
 
-StatusOr<std::string> ReadTrimmed(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open", path, errno);
+namespace {
+
+// Reads `rel` relative to `dir_fd` (AT_FDCWD for a plain path); `shown` names it in errors.
+StatusOr<std::string> ReadAt(int dir_fd, const std::string& rel, const std::string& shown) {
+  int fd = ::openat(dir_fd, rel.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open", shown, errno);
   std::string data;
   char buf[4096];
   while (true) {
@@ -40,13 +43,13 @@ StatusOr<std::string> ReadTrimmed(const std::string& path) {
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
-      return ErrnoStatus("cannot read", path, err);
+      return ErrnoStatus("cannot read", shown, err);
     }
     if (n == 0) break;
     data.append(buf, static_cast<size_t>(n));
     if (data.size() > kMaxFileSize) {
       ::close(fd);
-      return Status::IOError("file " + path + " is larger than " + std::to_string(kMaxFileSize) +
+      return Status::IOError("file " + shown + " is larger than " + std::to_string(kMaxFileSize) +
                              " bytes");
     }
   }
@@ -55,32 +58,74 @@ StatusOr<std::string> ReadTrimmed(const std::string& path) {
   return data;
 }
 
-StatusOr<CpuSet> ReadCpuList(const std::string& path) {
-  StatusOr<std::string> text = ReadTrimmed(path);
+StatusOr<CpuSet> ParseSet(StatusOr<std::string> text, bool mask, const std::string& shown) {
   if (!text.ok()) return text.status();
-  StatusOr<CpuSet> set = CpuSet::Parse(*text);
-  if (!set.ok()) return set.status().Annotate(path);
+  StatusOr<CpuSet> set = mask ? CpuSet::ParseMask(*text) : CpuSet::Parse(*text);
+  if (!set.ok()) return set.status().Annotate(shown);
   return set;
 }
 
-StatusOr<CpuSet> ReadCpuMask(const std::string& path) {
-  StatusOr<std::string> text = ReadTrimmed(path);
-  if (!text.ok()) return text.status();
-  StatusOr<CpuSet> set = CpuSet::ParseMask(*text);
-  if (!set.ok()) return set.status().Annotate(path);
-  return set;
-}
-
-StatusOr<int64_t> ReadInt(const std::string& path) {
-  StatusOr<std::string> text = ReadTrimmed(path);
+StatusOr<int64_t> ParseInt(StatusOr<std::string> text, const std::string& shown) {
   if (!text.ok()) return text.status();
   const std::string& s = *text;
   int64_t value = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
-    return Status::InvalidArgument(path + ": \"" + s + "\" is not an integer");
+    return Status::InvalidArgument(shown + ": \"" + s + "\" is not an integer");
   }
   return value;
+}
+
+}  // namespace
+
+StatusOr<std::string> ReadTrimmed(const std::string& path) { return ReadAt(AT_FDCWD, path, path); }
+
+StatusOr<CpuSet> ReadCpuList(const std::string& path) {
+  return ParseSet(ReadTrimmed(path), false, path);
+}
+
+StatusOr<CpuSet> ReadCpuMask(const std::string& path) {
+  return ParseSet(ReadTrimmed(path), true, path);
+}
+
+StatusOr<int64_t> ReadInt(const std::string& path) { return ParseInt(ReadTrimmed(path), path); }
+
+StatusOr<Dir> Dir::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open folder", path, errno);
+  return Dir(fd, path);
+}
+
+Dir::Dir(Dir&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+
+Dir& Dir::operator=(Dir&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    path_ = std::move(other.path_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+Dir::~Dir() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+StatusOr<std::string> Dir::ReadTrimmed(const std::string& rel) const {
+  return ReadAt(fd_, rel, path_ + "/" + rel);
+}
+
+StatusOr<CpuSet> Dir::ReadCpuList(const std::string& rel) const {
+  return ParseSet(ReadTrimmed(rel), false, path_ + "/" + rel);
+}
+
+StatusOr<CpuSet> Dir::ReadCpuMask(const std::string& rel) const {
+  return ParseSet(ReadTrimmed(rel), true, path_ + "/" + rel);
+}
+
+StatusOr<int64_t> Dir::ReadInt(const std::string& rel) const {
+  return ParseInt(ReadTrimmed(rel), path_ + "/" + rel);
 }
 
 StatusOr<std::vector<std::string>> ListDir(const std::string& path) {

@@ -41,6 +41,30 @@ StatusOr<CpuSet> ReadCpuMask(const std::string& path);
 // The file parsed as a decimal integer (optional leading '-'); anything else is InvalidArgument.
 StatusOr<int64_t> ReadInt(const std::string& path);
 
+// An open folder: files under it are read relative to it, so the kernel does not walk the
+// folder's own path again for each one (at 4096 CPUs that walk was a fifth of discovery time).
+// Same contracts as the functions above; error messages name path() + "/" + rel.
+class Dir {
+ public:
+  static StatusOr<Dir> Open(const std::string& path);
+  Dir(Dir&& other) noexcept;
+  Dir& operator=(Dir&& other) noexcept;
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  ~Dir();
+
+  const std::string& path() const { return path_; }
+  StatusOr<std::string> ReadTrimmed(const std::string& rel) const;
+  StatusOr<CpuSet> ReadCpuList(const std::string& rel) const;
+  StatusOr<CpuSet> ReadCpuMask(const std::string& rel) const;
+  StatusOr<int64_t> ReadInt(const std::string& rel) const;
+
+ private:
+  Dir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_ = -1;
+  std::string path_;
+};
+
 // Names of the entries of a folder (no "." or ".."), unsorted. NotFound when it is absent.
 StatusOr<std::vector<std::string>> ListDir(const std::string& path);
 

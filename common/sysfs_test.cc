@@ -75,6 +75,27 @@ TEST_CASE("cpulist, mask and integer readers parse trimmed content", "[sysfs]") 
   CHECK(sysfs::ReadInt(p + "/missing").status().IsNotFound());
 }
 
+TEST_CASE("Dir reads relative to an open folder and names full paths", "[sysfs]") {
+  TempDir dir;
+  REQUIRE(WriteFileForTest(dir.path() + "/cpu3/topology/core_id", std::string("7\n\0", 3)).ok());
+  REQUIRE(WriteFileForTest(dir.path() + "/cpu3/list", "0-1\n").ok());
+  REQUIRE(WriteFileForTest(dir.path() + "/cpu3/mask", "3\n").ok());
+  CHECK(sysfs::Dir::Open(dir.path() + "/none").status().IsNotFound());
+  auto opened = sysfs::Dir::Open(dir.path());
+  REQUIRE(opened.ok());
+  sysfs::Dir d = std::move(opened).value();
+  CHECK(*d.ReadInt("cpu3/topology/core_id") == 7);
+  CHECK(*d.ReadCpuList("cpu3/list") == CpuSet({0, 1}));
+  CHECK(*d.ReadCpuMask("cpu3/mask") == CpuSet({0, 1}));
+  CHECK(*d.ReadTrimmed("cpu3/list") == "0-1");
+  auto missing = d.ReadInt("cpu4/online");
+  CHECK(missing.status().IsNotFound());
+  CHECK(missing.status().message().find(dir.path() + "/cpu4/online") != std::string::npos);
+  auto bad = d.ReadInt("cpu3/list");
+  CHECK(bad.status().IsInvalidArgument());
+  CHECK(bad.status().message().find(dir.path() + "/cpu3/list") != std::string::npos);
+}
+
 TEST_CASE("ListDir and NumberAfterPrefix", "[sysfs]") {
   TempDir dir;
   REQUIRE(WriteFileForTest(dir.path() + "/cpu0/x", "").ok());

@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -24,8 +25,10 @@ class Discovery {
   StatusOr<Topology> Run();
 
  private:
-  std::string CpuPath(int id, const char* rest) const {
-    return cpu_dir_ + "/cpu" + std::to_string(id) + "/" + rest;
+  std::string CpuPath(int id, const char* rest) const { return cpu_dir_ + "/" + CpuRel(id, rest); }
+  // Relative to cpu_dir_, for reads through cpu_ (see sysfs::Dir).
+  static std::string CpuRel(int id, const char* rest) {
+    return "cpu" + std::to_string(id) + "/" + rest;
   }
   bool IsOnline(int id) const { return online_.Contains(id); }
   // Logs "<message> (e.g. <example>)" once per discovery for each distinct message, whichever
@@ -46,11 +49,21 @@ class Discovery {
   std::vector<int> ids_;
   CpuSet present_, online_, isolated_;
   CpuInfo& at(int id) { return info_[position_[id]]; }
+  // Sets a fact shared by `cpus` (read once for the group) on each of them not resolved yet.
+  template <typename Fn>
+  void Resolve(const CpuSet& cpus, std::vector<bool>* resolved, Fn&& set) {
+    for (int m : cpus) {
+      if ((*resolved)[m]) continue;
+      set(at(m));
+      (*resolved)[m] = true;
+    }
+  }
   std::vector<CpuInfo> info_;  // ascending by id, handed to Topology::Build as is
   std::vector<int> position_;  // CPU id -> index in info_
   std::vector<bool> have_package_, have_die_, have_core_, have_caches_;
   int threads_are_cores_ = -1;  // -1: not known yet (see the AMD compute unit note)
   std::set<std::string> noted_;
+  std::optional<sysfs::Dir> cpu_;  // cpu_dir_, opened once
 };
 
 void Discovery::Note(bool warning, const std::string& message, const std::string& example) {
@@ -65,10 +78,10 @@ void Discovery::Note(bool warning, const std::string& message, const std::string
 
 StatusOr<CpuSet> Discovery::ReadTopologySet(int id, std::initializer_list<const char*> names) {
   for (const char* name : names) {
-    std::string path = CpuPath(id, "topology/") + name;
+    std::string rel = CpuRel(id, "topology/") + name;
     std::string_view n(name);
     bool is_list = n.size() > 5 && n.substr(n.size() - 5) == "_list";
-    StatusOr<CpuSet> set = is_list ? sysfs::ReadCpuList(path) : sysfs::ReadCpuMask(path);
+    StatusOr<CpuSet> set = is_list ? cpu_->ReadCpuList(rel) : cpu_->ReadCpuMask(rel);
     if (set.ok() || !set.status().IsNotFound()) return set;
   }
   return Status::NotFound(CpuPath(id, "topology/") + *names.begin());
@@ -87,6 +100,9 @@ Status Discovery::FindCpus() {
     present_.Add(id);
   }
   if (present_.Empty()) return Status::NotFound("topology: no cpuN folder in " + cpu_dir_);
+  auto dir = sysfs::Dir::Open(cpu_dir_);
+  if (!dir.ok()) return dir.status();
+  cpu_.emplace(std::move(dir).value());
   ids_ = present_.ToVector();
 
   StatusOr<CpuSet> online = sysfs::ReadCpuList(cpu_dir_ + "/online");
@@ -97,7 +113,7 @@ Status Discovery::FindCpus() {
   if (!online.status().IsNotFound()) return online.status();
   Note(false, "no " + cpu_dir_ + "/online; reading each cpuN/online (absent = online)");
   for (int id : ids_) {
-    StatusOr<int64_t> flag = sysfs::ReadInt(CpuPath(id, "online"));
+    StatusOr<int64_t> flag = cpu_->ReadInt(CpuRel(id, "online"));
     if (flag.ok() && *flag == 0) continue;
     if (!flag.ok() && !flag.status().IsNotFound()) return flag.status();
     online_.Add(id);
@@ -108,7 +124,7 @@ Status Discovery::FindCpus() {
 Status Discovery::ReadPackageAndDie(int id) {
   if (!have_package_[id]) {
     std::string path = CpuPath(id, "topology/physical_package_id");
-    StatusOr<int64_t> package = sysfs::ReadInt(path);
+    StatusOr<int64_t> package = cpu_->ReadInt(CpuRel(id, "topology/physical_package_id"));
     if (!package.ok()) {
       return package.status().Annotate("topology: required for online CPU " + std::to_string(id));
     }
@@ -121,14 +137,10 @@ Status Discovery::ReadPackageAndDie(int id) {
     // The package's CPU list, when the kernel gives one, answers for every CPU in it.
     StatusOr<CpuSet> members = ReadTopologySet(id, {"package_cpus_list", "core_siblings_list"});
     CpuSet same = members.ok() && members->Contains(id) ? *members & online_ : CpuSet{id};
-    for (int m : same) {
-      if (have_package_[m]) continue;
-      at(m).package = value;
-      have_package_[m] = true;
-    }
+    Resolve(same, &have_package_, [&](CpuInfo& c) { c.package = value; });
   }
   if (!have_die_[id]) {
-    StatusOr<int64_t> die = sysfs::ReadInt(CpuPath(id, "topology/die_id"));
+    StatusOr<int64_t> die = cpu_->ReadInt(CpuRel(id, "topology/die_id"));
     int value = 0;
     if (die.ok() && *die >= 0 && *die <= (1 << 30)) {
       value = static_cast<int>(*die);
@@ -140,11 +152,7 @@ Status Discovery::ReadPackageAndDie(int id) {
     StatusOr<CpuSet> members = ReadTopologySet(id, {"die_cpus_list"});
     CpuSet same =
         die.ok() && members.ok() && members->Contains(id) ? *members & online_ : CpuSet{id};
-    for (int m : same) {
-      if (have_die_[m]) continue;
-      at(m).die = value;
-      have_die_[m] = true;
-    }
+    Resolve(same, &have_die_, [&](CpuInfo& c) { c.die = value; });
   }
   return Status::OK();
 }
@@ -164,8 +172,8 @@ Status Discovery::ReadCore(int id) {
   // AMD compute units list two cores as "thread siblings"; their core_id values differ. Like
   // hwloc, decide once from the first sibling pair whether siblings are threads or cores.
   if (members.size() > 1 && threads_are_cores_ < 0) {
-    auto a = sysfs::ReadInt(CpuPath(members[0], "topology/core_id"));
-    auto b = sysfs::ReadInt(CpuPath(members[1], "topology/core_id"));
+    auto a = cpu_->ReadInt(CpuRel(members[0], "topology/core_id"));
+    auto b = cpu_->ReadInt(CpuRel(members[1], "topology/core_id"));
     threads_are_cores_ = a.ok() && b.ok() && *a != *b ? 1 : 0;
     if (threads_are_cores_) {
       Note(false, "thread siblings with different core_id (AMD compute units): each is a core");
@@ -174,7 +182,7 @@ Status Discovery::ReadCore(int id) {
   if (members.size() > 1 && threads_are_cores_ == 1) {
     std::vector<int64_t> core_ids;
     for (int m : members) {
-      auto cid = sysfs::ReadInt(CpuPath(m, "topology/core_id"));
+      auto cid = cpu_->ReadInt(CpuRel(m, "topology/core_id"));
       core_ids.push_back(cid.ok() ? *cid : -1 - m);  // unreadable: a core of its own
     }
     for (size_t i = 0; i < members.size(); ++i) {
@@ -187,17 +195,14 @@ Status Discovery::ReadCore(int id) {
     }
     return Status::OK();
   }
-  for (int m : members) {
-    if (have_core_[m]) continue;
-    at(m).core_cpus = core;
-    have_core_[m] = true;
-  }
+  Resolve(online_core, &have_core_, [&](CpuInfo& c) { c.core_cpus = core; });
   return Status::OK();
 }
 
 Status Discovery::ReadCaches(int id) {
   if (have_caches_[id]) return Status::OK();
-  std::string cache_dir = CpuPath(id, "cache");
+  const std::string cache_rel = CpuRel(id, "cache");
+  const std::string cache_dir = cpu_dir_ + "/" + cache_rel;
   auto names = sysfs::ListDir(cache_dir);
   if (!names.ok()) {
     if (!names.status().IsNotFound()) return names.status();
@@ -209,15 +214,15 @@ Status Discovery::ReadCaches(int id) {
   for (const std::string& name : *names) {
     int index = sysfs::NumberAfterPrefix(name, "index");
     if (index < 0) continue;
-    std::string dir = cache_dir + "/" + name;
-    auto level = sysfs::ReadInt(dir + "/level");
+    std::string dir = cache_rel + "/" + name;
+    auto level = cpu_->ReadInt(dir + "/level");
     if (!level.ok()) {
       if (!level.status().IsNotFound()) return level.status();
-      Note(true, "cache folder without a level file ignored", dir);
+      Note(true, "cache folder without a level file ignored", cpu_dir_ + "/" + dir);
       continue;
     }
     if (*level != 3 && *level < llc_level) continue;  // neither L3 nor the last level
-    auto type = sysfs::ReadTrimmed(dir + "/type");
+    auto type = cpu_->ReadTrimmed(dir + "/type");
     if (type.ok() && *type == "Instruction") continue;  // never the one data is shared in
     if (*level == 3 && (l3_index < 0 || index < l3_index)) l3_index = index;
     if (*level > llc_level || (*level == llc_level && index < llc_index)) {
@@ -226,12 +231,13 @@ Status Discovery::ReadCaches(int id) {
     }
   }
   auto shared = [&](int index) -> StatusOr<CpuSet> {
-    std::string dir = cache_dir + "/index" + std::to_string(index);
-    StatusOr<CpuSet> set = sysfs::ReadCpuList(dir + "/shared_cpu_list");
-    if (!set.ok() && set.status().IsNotFound()) set = sysfs::ReadCpuMask(dir + "/shared_cpu_map");
+    std::string dir = cache_rel + "/index" + std::to_string(index);
+    StatusOr<CpuSet> set = cpu_->ReadCpuList(dir + "/shared_cpu_list");
+    if (!set.ok() && set.status().IsNotFound()) set = cpu_->ReadCpuMask(dir + "/shared_cpu_map");
     if (!set.ok()) {
       if (!set.status().IsNotFound()) return set.status();
-      Note(true, "cache without shared_cpu_list or shared_cpu_map: private assumed", dir);
+      Note(true, "cache without shared_cpu_list or shared_cpu_map: private assumed",
+           cpu_dir_ + "/" + dir);
       return CpuSet{id};
     }
     // ia64 reports some caches with an empty mask: private to the core.
@@ -255,12 +261,10 @@ Status Discovery::ReadCaches(int id) {
   }
   CpuSet same = llc.Empty() ? CpuSet{id} : (l3.Empty() ? llc : l3 & llc) & online_;
   same.Add(id);
-  for (int m : same) {
-    if (have_caches_[m]) continue;
-    at(m).l3_cpus = l3;
-    at(m).llc_cpus = llc;
-    have_caches_[m] = true;
-  }
+  Resolve(same, &have_caches_, [&](CpuInfo& c) {
+    c.l3_cpus = l3;
+    c.llc_cpus = llc;
+  });
   return Status::OK();
 }
 
@@ -336,9 +340,9 @@ Status Discovery::ReadCoreTypes() {
 
 void Discovery::ReadOfflineCpu(int id) {
   // The kernel removes topology/ of an offline CPU on most versions; take what is left.
-  auto package = sysfs::ReadInt(CpuPath(id, "topology/physical_package_id"));
+  auto package = cpu_->ReadInt(CpuRel(id, "topology/physical_package_id"));
   at(id).package = package.ok() && *package >= 0 ? static_cast<int>(*package) : -1;
-  auto die = sysfs::ReadInt(CpuPath(id, "topology/die_id"));
+  auto die = cpu_->ReadInt(CpuRel(id, "topology/die_id"));
   at(id).die = die.ok() && *die >= 0 ? static_cast<int>(*die) : (package.ok() ? 0 : -1);
   auto siblings = ReadTopologySet(id, {"core_cpus_list", "thread_siblings_list"});
   if (siblings.ok()) at(id).core_cpus = *siblings;
