@@ -146,13 +146,13 @@ StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
 int NumberAfterPrefix(std::string_view name, std::string_view prefix) {
   if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) return -1;
   std::string_view digits = name.substr(prefix.size());
-  int value = 0;
+  int64_t value = 0;  // wide enough that one step past the limit cannot overflow
   for (char c : digits) {
     if (c < '0' || c > '9') return -1;
     value = value * 10 + (c - '0');
     if (value > (1 << 30)) return -1;
   }
-  return value;
+  return static_cast<int>(value);
 }
 
 }  // namespace dracpu::sysfs
