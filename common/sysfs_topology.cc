@@ -13,10 +13,10 @@ namespace dracpu {
 
 namespace {
 
-// Discovery keeps per-CPU facts in vectors indexed by CPU id, and reads a file shared by a
-// group of CPUs (a package's id, a core's siblings, a cache's CPU list) once per group: the
+// Discovery reads a file shared by a group of CPUs (a package's id, a core's siblings, a
+// cache's CPU list) once per group and sets the fact on every online CPU the file lists: the
 // kernel's sibling masks are symmetric, and at 4096 CPUs one read per CPU per file would cost
-// tens of milliseconds.
+// tens of milliseconds. A hand-edited tree whose masks disagree is read as its first CPU says.
 class Discovery {
  public:
   explicit Discovery(const std::string& root)
@@ -31,6 +31,16 @@ class Discovery {
     return "cpu" + std::to_string(id) + "/" + rest;
   }
   bool IsOnline(int id) const { return online_.Contains(id); }
+  CpuInfo& at(int id) { return info_[position_[id]]; }
+  // Sets a fact shared by `cpus` (read once for the group) on each of them not resolved yet.
+  template <typename Fn>
+  void Resolve(const CpuSet& cpus, std::vector<bool>* resolved, Fn&& set) {
+    for (int m : cpus) {
+      if ((*resolved)[m]) continue;
+      set(at(m));
+      (*resolved)[m] = true;
+    }
+  }
   // Logs "<message> (e.g. <example>)" once per discovery for each distinct message, whichever
   // CPU runs into it first: a gap shared by 4096 CPUs is one line, not 4096.
   void Note(bool warning, const std::string& message, const std::string& example = "");
@@ -48,16 +58,6 @@ class Discovery {
   std::string root_, cpu_dir_;
   std::vector<int> ids_;
   CpuSet present_, online_, isolated_;
-  CpuInfo& at(int id) { return info_[position_[id]]; }
-  // Sets a fact shared by `cpus` (read once for the group) on each of them not resolved yet.
-  template <typename Fn>
-  void Resolve(const CpuSet& cpus, std::vector<bool>* resolved, Fn&& set) {
-    for (int m : cpus) {
-      if ((*resolved)[m]) continue;
-      set(at(m));
-      (*resolved)[m] = true;
-    }
-  }
   std::vector<CpuInfo> info_;  // ascending by id, handed to Topology::Build as is
   std::vector<int> position_;  // CPU id -> index in info_
   std::vector<bool> have_package_, have_die_, have_core_, have_caches_;
