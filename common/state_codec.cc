@@ -54,15 +54,19 @@ StatusOr<std::string> EncodeState(const AllocationState& state) {
   return json;
 }
 
-StatusOr<AllocationState> DecodeState(std::string_view bytes) {
-  state::v1::StateHeader header;
-  DRACPU_RETURN_IF_ERROR(ParseJson(bytes, &header));
-  if (header.api_version().empty()) return Status::Corruption("state file has no apiVersion");
-  if (header.api_version() != kStateApiVersion) {
-    return Status::FailedPrecondition("state file apiVersion \"" + header.api_version() +
+namespace {
+
+Status CheckVersion(const std::string& api_version) {
+  if (api_version.empty()) return Status::Corruption("state file has no apiVersion");
+  if (api_version != kStateApiVersion) {
+    return Status::FailedPrecondition("state file apiVersion \"" + api_version +
                                       "\" is not supported (this reader speaks \"" +
                                       kStateApiVersion + "\")");
   }
+  return Status::OK();
+}
+
+Status CheckChecksum(std::string_view bytes) {
   if (bytes.size() < kSuffixLen ||
       bytes.substr(bytes.size() - kSuffixLen, kSuffixHead.size()) != kSuffixHead ||
       bytes.substr(bytes.size() - kSuffixTail.size()) != kSuffixTail) {
@@ -76,8 +80,24 @@ StatusOr<AllocationState> DecodeState(std::string_view bytes) {
     return Status::Corruption("state file checksum mismatch (recorded " + std::string(recorded) +
                               ", content hashes to " + actual + "): edited by hand or torn");
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+StatusOr<AllocationState> DecodeState(std::string_view bytes) {
+  // The common case costs one parse; the header parse only decides what a failure means.
   AllocationState state;
-  DRACPU_RETURN_IF_ERROR(ParseJson(bytes, &state));
+  Status parsed = ParseJson(bytes, &state);
+  if (!parsed.ok()) {
+    state::v1::StateHeader header;
+    if (ParseJson(bytes, &header).ok() && !header.api_version().empty()) {
+      DRACPU_RETURN_IF_ERROR(CheckVersion(header.api_version()));
+    }
+    return parsed;
+  }
+  DRACPU_RETURN_IF_ERROR(CheckVersion(state.api_version()));
+  DRACPU_RETURN_IF_ERROR(CheckChecksum(bytes));
   return state;
 }
 

@@ -13,12 +13,13 @@
 // carries fields the reader does not know (and therefore cannot re-serialize), and so that
 // verifying costs one hash, not a second serialization.
 //
-// Decoding order, so each failure gets the right meaning:
-//   1. apiVersion alone is read (proto StateHeader, every other field ignored). Not JSON, or no
-//      apiVersion: Corruption. An apiVersion other than kStateApiVersion: FailedPrecondition
-//      (a newer writer may own the file; it is not damaged and must not be moved aside).
-//   2. The checksum suffix is checked: missing or mismatched: Corruption.
-//   3. The whole message is parsed, unknown fields ignored: a parse error is Corruption.
+// What each failure means:
+//   - an apiVersion other than kStateApiVersion: FailedPrecondition (a newer writer may own the
+//     file; it is not damaged and must not be moved aside). When the whole message does not
+//     parse, apiVersion alone is read (proto StateHeader, every other field ignored), so a v2
+//     file whose other fields changed shape is still recognized by its version;
+//   - not JSON, no apiVersion, a parse error, a missing or mismatched checksum: Corruption.
+// Unknown fields are ignored.
 
 #ifndef DRACPU_COMMON_STATE_CODEC_H_
 #define DRACPU_COMMON_STATE_CODEC_H_
