@@ -69,7 +69,11 @@ StateStore::Loaded StateStore::LoadUnlocked() const {
   StatusOr<AllocationState> state = DecodeState(*bytes);
   if (!state.ok()) {
     out.status = state.status().Annotate(path);
+    // Both need an operator: damage, or a newer writer this reader cannot follow.
     if (out.status.IsCorruption()) LOG(ERROR) << "state file is corrupt: " << out.status;
+    if (out.status.code() == Status::Code::kFailedPrecondition) {
+      LOG(ERROR) << "state file refused: " << out.status;
+    }
     return out;
   }
   out.state = std::move(state).value();
