@@ -48,7 +48,8 @@ std::vector<int> IndexGroups(const std::vector<CpuInfo>& cpus, const CpuSet& onl
 }  // namespace
 
 StatusOr<Topology> Topology::Build(std::vector<CpuInfo> cpus, CpuSet isolated) {
-  std::sort(cpus.begin(), cpus.end(), [](const CpuInfo& a, const CpuInfo& b) { return a.id < b.id; });
+  std::sort(cpus.begin(), cpus.end(),
+            [](const CpuInfo& a, const CpuInfo& b) { return a.id < b.id; });
   Topology t;
   for (size_t i = 0; i < cpus.size(); ++i) {
     const CpuInfo& c = cpus[i];
