@@ -25,7 +25,13 @@ StatusOr<T> Await(pplx::task<T> task, Clock::time_point deadline,
     bool done = false;
   };
   auto shared = std::make_shared<Shared>();
-  task.then([shared](pplx::task<T>) {
+  task.then([shared](pplx::task<T> done) {
+    // pplx traps on an exception nobody observed; a task abandoned at the deadline would.
+    try {
+      done.wait();
+      done.get();
+    } catch (...) {
+    }
     std::lock_guard<std::mutex> lock(shared->mu);
     shared->done = true;
     shared->cv.notify_all();

@@ -245,6 +245,8 @@ void ApiServerStandin::Impl::ServeWatch(const http::http_request& req, const Rou
         [&buffer](const std::string& line) {
           try {
             buffer.putn_nocopy(reinterpret_cast<const uint8_t*>(line.data()), line.size()).wait();
+            // Without sync() the listener waits for a full chunk: events would sit unsent.
+            buffer.sync().wait();
             return true;
           } catch (const std::exception&) {
             return false;
