@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-#include "e2e/apiserver/scheduler.h"
+#include "e2e/apiserver/claim_allocation.h"
 #include "e2e/apiserver/standin_routes.h"
 #include "e2e/apiserver/watch_stream.h"
 
@@ -239,6 +239,10 @@ void ApiServerStandin::Impl::ServeWatch(const http::http_request& req, const Rou
   }
   const uint64_t generation = drop_generation.load();
   std::lock_guard<std::mutex> lock(mu);
+  if (stopping) {  // Stop() already collected the threads to join: add none after it
+    buffer.close(std::ios_base::out);
+    return;
+  }
   watches.emplace_back([this, buffer, watch = std::move(watch), generation]() mutable {
     StreamWatch(
         store, watch,
@@ -279,6 +283,13 @@ void ApiServerStandin::Impl::HandleControl(const http::http_request& req, const 
     std::lock_guard<std::mutex> lock(mu);
     faults = f;
     return Reply(req, 200, Json::object());
+  }
+  if (path == "/standin/allocate") {
+    auto claim =
+        AllocateAndReserve(store, Param(query, "namespace"), Param(query, "name"),
+                           Param(query, "pod"), Param(query, "podUID"), Param(query, "node"));
+    if (!claim.ok()) return ReplyStatus(req, claim.status());
+    return Reply(req, 200, *claim);
   }
   if (path == "/standin/compact") {
     store.Compact();
@@ -341,13 +352,15 @@ StatusOr<std::unique_ptr<ApiServerStandin>> ApiServerStandin::Start(StandinOptio
 }
 
 void ApiServerStandin::Stop() {
-  if (!impl_ || impl_->stopping.exchange(true)) return;
-  impl_->store.Wake();
+  if (!impl_) return;
   std::vector<std::thread> watches;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->stopping) return;
+    impl_->stopping = true;
     watches.swap(impl_->watches);
   }
+  impl_->store.Wake();
   for (auto& t : watches) t.join();
   try {
     if (impl_->listener) impl_->listener->close().wait();
@@ -381,49 +394,7 @@ StatusOr<Json> ApiServerStandin::AllocateClaim(const std::string& ns, const std:
                                                const std::string& pod_name,
                                                const std::string& pod_uid,
                                                const std::string& node) {
-  ObjectStore& store = impl_->store;
-  auto claim = store.Get("resourceclaims", ns, name);
-  if (!claim.ok()) return claim.status();
-  Json updated = *claim;
-  const bool allocated = updated.has_field("status") && updated.at("status").is_object() &&
-                         updated.at("status").has_field("allocation");
-  if (!allocated) {
-    SchedulerInput input;
-    input.claim = *claim;
-    input.node = node;
-    FieldSelectorMatcher all;
-    int64_t rv;
-    input.slices = store.List("resourceslices", "", all, &rv);
-    for (const auto& cls : store.List("deviceclasses", "", all, &rv)) {
-      input.device_classes[cls.at("metadata").at("name").as_string()] = cls;
-    }
-    for (const auto& other : store.List("resourceclaims", "", all, &rv)) {
-      if (other.at("metadata").at("uid") != claim->at("metadata").at("uid")) {
-        input.other_claims.push_back(other);
-      }
-    }
-    auto allocation = Allocate(input);
-    if (!allocation.ok()) return allocation.status().Annotate("claim " + ns + "/" + name);
-    updated["status"]["allocation"] = *allocation;
-  }
-  if (!pod_uid.empty()) {
-    Json entry = Json::object();
-    entry["resource"] = Json::string("pods");
-    entry["name"] = Json::string(pod_name);
-    entry["uid"] = Json::string(pod_uid);
-    Json& reserved = updated["status"]["reservedFor"];
-    bool present = false;
-    if (reserved.is_array()) {
-      for (const auto& r : reserved.as_array()) present = present || r.at("uid") == entry.at("uid");
-    }
-    if (!present) reserved[reserved.is_array() ? reserved.size() : 0] = entry;
-  }
-  auto stored = store.Update("resourceclaims", ns, name, updated, /*status_only=*/true);
-  if (stored.ok()) {
-    LOG(INFO) << "stand-in scheduler: claim " << ns << "/" << name
-              << " allocated: " << stored->at("status").at("allocation").at("devices").serialize();
-  }
-  return stored;
+  return AllocateAndReserve(impl_->store, ns, name, pod_name, pod_uid, node);
 }
 
 }  // namespace dracpu::standin
