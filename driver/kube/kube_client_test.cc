@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -391,6 +392,34 @@ TEST_CASE("watch survives injected 500s on list", "[kube][integration]") {
   rig.server->SetFaults(Faults());
   REQUIRE(WaitFor([&] { return rec.Get().size() == 1; }));
   watch.Stop();
+}
+
+std::string TempDir();
+
+TEST_CASE("bearer token from a file; a 401 re-reads it once", "[kube][integration]") {
+  StandinOptions options;
+  options.bearer_token = "good-token";
+  Rig rig(options);
+  const std::string dir = TempDir();
+  const std::string file = dir + "/token";
+  { std::ofstream(file) << "stale-token\n"; }
+  ClusterConfig cfg;
+  cfg.server = rig.server->url();
+  cfg.token_file = file;
+  KubeClient::Options o;
+  o.timeout = milliseconds(1000);
+  auto client = KubeClient::Create(cfg, o);
+  REQUIRE(client.ok());
+  auto denied = (*client)->GetNode("node-a");
+  CHECK(denied.status().IsPermissionDenied());
+  CHECK(denied.status().message().find("401") != std::string::npos);
+  CHECK((*client)->transport().tokens().reads() == 2);  // re-read after the 401, once
+  CHECK(CountRequests(*rig.server, "GET /api/v1/nodes/node-a") == 2);
+
+  // The kubelet rotates the token: the next call picks it up without a restart.
+  { std::ofstream(file + ".new") << "good-token\n"; }
+  REQUIRE(rename((file + ".new").c_str(), file.c_str()) == 0);
+  CHECK((*client)->GetNode("node-a").status().IsNotFound());  // authenticated, no such node
 }
 
 std::string TempDir() {

@@ -134,6 +134,12 @@ void ApiServerStandin::Impl::Handle(http::http_request req) {
     }
   }
   if (f.latency.count() > 0) std::this_thread::sleep_for(f.latency);
+  if (!options.bearer_token.empty()) {
+    auto it = req.headers().find("Authorization");
+    if (it == req.headers().end() || it->second != "Bearer " + options.bearer_token) {
+      return Reply(req, 401, StatusObject(401, "Unauthorized", "Unauthorized"));
+    }
+  }
   if (f.fail_always || f.fail_next > 0) {
     return Reply(req, 500, StatusObject(500, "InternalError", "injected failure"));
   }

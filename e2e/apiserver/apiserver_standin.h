@@ -34,6 +34,8 @@ struct StandinOptions {
   std::string tls_key_file;
   std::chrono::milliseconds bookmark_interval{1000};
   std::vector<std::string> served_versions{"v1", "v1beta2", "v1beta1"};
+  // Non-empty: API requests must carry "Authorization: Bearer <token>", else 401.
+  std::string bearer_token;
 };
 
 struct Faults {

@@ -1,7 +1,7 @@
 // apiserver-standin: runs the API server stand-in until SIGINT/SIGTERM.
 // Prints "PORT <n>" and "URL <url>" on stdout (one line each) once it listens, so a test or
 // `make demo` can read where to connect. Flags: --tls-cert PATH --tls-key PATH
-// --bookmark-interval-ms N --served-versions v1,v1beta2,v1beta1.
+// --bookmark-interval-ms N --served-versions v1,v1beta2,v1beta1 --bearer-token T.
 
 #include <glog/logging.h>
 
@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
       options.tls_key_file = value();
     } else if (arg == "--bookmark-interval-ms") {
       options.bookmark_interval = std::chrono::milliseconds(std::atoi(value().c_str()));
+    } else if (arg == "--bearer-token") {
+      options.bearer_token = value();
     } else if (arg == "--served-versions") {
       options.served_versions.clear();
       std::stringstream in(value());
