@@ -61,7 +61,8 @@ class ListWatch {
   ~ListWatch();  // Stop()s
 
   void Start();
-  // Ends the current watch and joins the thread. Idempotent.
+  // Ends the current watch and joins the thread. Idempotent. A list in flight is not
+  // interrupted: Stop() may wait for it, at most the client's call timeout.
   void Stop();
 
   ListWatchStats stats() const;
