@@ -64,6 +64,15 @@ Json Claim(const std::string& request_body) {
                request_body + "}]}}}");
 }
 
+SchedulerInput Input(Json claim, std::vector<Json> slices, std::vector<Json> others = {}) {
+  SchedulerInput in;
+  in.claim = std::move(claim);
+  in.slices = std::move(slices);
+  in.device_classes = Classes();
+  in.other_claims = std::move(others);
+  return in;
+}
+
 std::vector<std::string> Devices(const Json& allocation) {
   std::vector<std::string> out;
   for (const auto& r : allocation.at("devices").at("results").as_array()) {
@@ -79,9 +88,8 @@ Json Allocated(const Json& claim, const Json& allocation) {
 }
 
 TEST_CASE("individual: exactly count devices, in slice order, skipping taken ones", "[scheduler]") {
-  SchedulerInput in{Claim(R"({"deviceClassName": "dra.cpu", "count": 3})"),
-                    {IndividualSlice("node-a")},
-                    Classes()};
+  SchedulerInput in =
+      Input(Claim(R"({"deviceClassName": "dra.cpu", "count": 3})"), {IndividualSlice("node-a")});
   auto a = Allocate(in);
   REQUIRE(a.ok());
   CHECK(Devices(*a) == std::vector<std::string>{"cpudev000", "cpudev001", "cpudev002"});
@@ -115,10 +123,9 @@ TEST_CASE("individual: exactly count devices, in slice order, skipping taken one
 }
 
 TEST_CASE("grouped: consumable capacity shares never exceed a group's CPUs", "[scheduler]") {
-  SchedulerInput in{Claim(R"({"deviceClassName": "dra.cpu",
+  SchedulerInput in = Input(Claim(R"({"deviceClassName": "dra.cpu",
                               "capacity": {"requests": {"dra.cpu/cpu": "4"}}})"),
-                    {GroupedSlice("node-a")},
-                    Classes()};
+                            {GroupedSlice("node-a")});
   auto a = Allocate(in);
   REQUIRE(a.ok());
   const Json& r = a->at("devices").at("results").at(0);
@@ -151,7 +158,7 @@ TEST_CASE("grouped: consumable capacity shares never exceed a group's CPUs", "[s
 }
 
 TEST_CASE("grouped: a request without capacity takes the whole group", "[scheduler]") {
-  SchedulerInput in{Claim(R"({"deviceClassName": "dra.cpu"})"), {GroupedSlice("n")}, Classes()};
+  SchedulerInput in = Input(Claim(R"({"deviceClassName": "dra.cpu"})"), {GroupedSlice("n")});
   auto a = Allocate(in);
   REQUIRE(a.ok());
   CHECK(a->at("devices").at("results").at(0).at("consumedCapacity").at("dra.cpu/cpu").as_string() ==
@@ -159,10 +166,10 @@ TEST_CASE("grouped: a request without capacity takes the whole group", "[schedul
 }
 
 TEST_CASE("selectors by attribute equality, and unsupported CEL is refused", "[scheduler]") {
-  SchedulerInput in{Claim(R"({"deviceClassName": "dra.cpu", "count": 2, "selectors": [{"cel":
+  SchedulerInput in =
+      Input(Claim(R"({"deviceClassName": "dra.cpu", "count": 2, "selectors": [{"cel":
       {"expression": "device.attributes[\"resource.kubernetes.io\"].numaNode == 1"}}]})"),
-                    {IndividualSlice("node-a")},
-                    Classes()};
+            {IndividualSlice("node-a")});
   auto a = Allocate(in);
   REQUIRE(a.ok());
   CHECK(Devices(*a) == std::vector<std::string>{"cpudev004", "cpudev005"});
@@ -185,7 +192,7 @@ TEST_CASE("matchAttribute keeps all devices on one NUMA node", "[scheduler]") {
   Json taken = Claim(R"({"deviceClassName": "dra.cpu"})");
   taken["status"] = Parse(R"({"allocation": {"devices": {"results": [
       {"request": "x", "driver": "dra.cpu", "pool": "node-a", "device": "cpudev001"}]}}})");
-  SchedulerInput in{claim, {IndividualSlice("node-a")}, Classes(), {taken}};
+  SchedulerInput in = Input(claim, {IndividualSlice("node-a")}, {taken});
   auto a = Allocate(in);
   REQUIRE(a.ok());  // numa0 has 3 free, so all four come from numa1
   CHECK(Devices(*a) ==
@@ -196,7 +203,7 @@ TEST_CASE("firstAvailable falls back; results name request/subrequest", "[schedu
   Json claim = Parse(R"({"spec": {"devices": {"requests": [{"name": "cpus", "firstAvailable": [
       {"name": "big", "deviceClassName": "dra.cpu", "count": 20},
       {"name": "small", "deviceClassName": "dra.cpu", "count": 2}]}]}}})");
-  SchedulerInput in{claim, {IndividualSlice("node-a")}, Classes()};
+  SchedulerInput in = Input(claim, {IndividualSlice("node-a")});
   auto a = Allocate(in);
   REQUIRE(a.ok());
   CHECK(a->at("devices").at("results").at(0).at("request").as_string() == "cpus/small");
@@ -211,16 +218,15 @@ TEST_CASE("v1beta1 shapes; only the newest pool generation; node restriction", "
   Json claim = Parse(R"({"spec": {"devices": {"requests": [{"name": "cpus",
       "deviceClassName": "dra.cpu", "count": 1, "selectors": [{"cel": {"expression":
       "device.attributes[\"dra.cpu\"].cpuID == 100"}}]}]}}})");
-  SchedulerInput in{claim, {old_gen, beta}, Classes()};
+  SchedulerInput in = Input(claim, {old_gen, beta});
   auto a = Allocate(in);
   REQUIRE(a.ok());
   CHECK(Devices(*a) == std::vector<std::string>{"cpudev100"});
   in.claim = Claim(R"({"deviceClassName": "dra.cpu", "count": 2})");
   CHECK(Allocate(in).status().IsResourceExhausted());  // generation 1 slice is obsolete
 
-  SchedulerInput two{Claim(R"({"deviceClassName": "dra.cpu", "count": 1})"),
-                     {IndividualSlice("node-a"), IndividualSlice("node-b")},
-                     Classes()};
+  SchedulerInput two = Input(Claim(R"({"deviceClassName": "dra.cpu", "count": 1})"),
+                             {IndividualSlice("node-a"), IndividualSlice("node-b")});
   two.node = "node-b";
   auto b = Allocate(two);
   REQUIRE(b.ok());
