@@ -191,6 +191,19 @@ TEST_CASE("injected 500s are retried until success", "[kube][integration]") {
   CHECK(CountRequests(*rig.server, "GET /api/v1/nodes/node-a") == 4);
 }
 
+TEST_CASE("429 honours Retry-After, then succeeds", "[kube][integration]") {
+  Rig rig;
+  Faults f;
+  f.fail_next = 1;
+  f.fail_code = 429;
+  f.retry_after_seconds = 1;
+  rig.server->SetFaults(f);
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(rig.client->GetNode("node-a").status().IsNotFound());            // reached the server again
+  CHECK(std::chrono::steady_clock::now() - start >= milliseconds(950));  // not the 10 ms backoff
+  CHECK(CountRequests(*rig.server, "GET /api/v1/nodes/node-a") == 2);
+}
+
 TEST_CASE("persistent 500 fails with a clear status after the deadline", "[kube][integration]") {
   Rig rig;
   Faults f;

@@ -141,7 +141,18 @@ void ApiServerStandin::Impl::Handle(http::http_request req) {
     }
   }
   if (f.fail_always || f.fail_next > 0) {
-    return Reply(req, 500, StatusObject(500, "InternalError", "injected failure"));
+    http::http_response response(f.fail_code);
+    response.set_body(StatusObject(
+        f.fail_code, f.fail_code == 429 ? "TooManyRequests" : "InternalError", "injected failure"));
+    if (f.retry_after_seconds > 0) {
+      response.headers().add("Retry-After", std::to_string(f.retry_after_seconds));
+    }
+    try {
+      req.reply(response).wait();
+    } catch (const std::exception& e) {
+      LOG(WARNING) << "stand-in: reply failed: " << e.what();
+    }
+    return;
   }
   auto route = ParseRoute(path);
   if (!route.ok()) return ReplyStatus(req, route.status());
@@ -283,6 +294,10 @@ void ApiServerStandin::Impl::HandleControl(const http::http_request& req, const 
         f.latency = std::chrono::milliseconds(body->at("latencyMs").as_integer());
       }
       if (body->has_field("pathFilter")) f.path_filter = body->at("pathFilter").as_string();
+      if (body->has_field("failCode")) f.fail_code = body->at("failCode").as_integer();
+      if (body->has_field("retryAfterSeconds")) {
+        f.retry_after_seconds = body->at("retryAfterSeconds").as_integer();
+      }
     } catch (const std::exception& e) {
       return ReplyStatus(req, Status::InvalidArgument(std::string("faults: ") + e.what()));
     }

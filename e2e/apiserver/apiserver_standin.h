@@ -13,7 +13,7 @@
 // a too-old resourceVersion gets an ERROR event with code 410. PUT with a stale
 // resourceVersion gets 409 Conflict; errors are Status objects.
 // Control (for the CLI and out-of-process tests): POST /standin/faults (JSON body with the
-// Faults fields), POST /standin/allocate?namespace=&name=&pod=&podUID=[&node=],
+// Faults fields in lowerCamelCase), POST /standin/allocate?namespace=&name=&pod=&podUID=[&node=],
 // POST /standin/compact, POST /standin/drop-watches.
 
 #ifndef DRACPU_E2E_APISERVER_APISERVER_STANDIN_H_
@@ -41,6 +41,8 @@ struct StandinOptions {
 struct Faults {
   int fail_next = 0;                     // answer the next N API requests with 500
   bool fail_always = false;              // answer every API request with 500
+  int fail_code = 500;                   // the status injected failures carry (500, 429, 503)
+  int retry_after_seconds = 0;           // > 0: add a Retry-After header to them
   std::chrono::milliseconds latency{0};  // delay before answering
   std::string path_filter;               // only requests whose path contains this ("" = all)
 };
