@@ -492,5 +492,52 @@ TEST_CASE("HTTPS: the server is verified against the cluster CA", "[kube][integr
   CHECK(KubeClient::Create(bad_ca, {}).status().IsInvalidArgument());
 }
 
+TEST_CASE("mutual TLS from a kubeconfig file: CA path, client cert path, key inline",
+          "[kube][integration]") {
+  const std::string dir = TempDir();
+  const std::string gen =
+      "cd " + dir +
+      " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem >/dev/null 2>&1"
+      " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=dracpu-driver "
+      "-keyout client-key.pem -out client-cert.pem >/dev/null 2>&1"
+      " && openssl base64 -A -in client-key.pem -out client-key.b64";
+  REQUIRE(std::system(gen.c_str()) == 0);
+  StandinOptions options;
+  options.tls_cert_file = dir + "/cert.pem";
+  options.tls_key_file = dir + "/key.pem";
+  options.tls_client_ca_file = dir + "/client-cert.pem";
+  auto server = ApiServerStandin::Start(options);
+  REQUIRE(server.ok());
+
+  std::ifstream b64(dir + "/client-key.b64");
+  std::string key_data((std::istreambuf_iterator<char>(b64)), std::istreambuf_iterator<char>());
+  {
+    std::ofstream kc(dir + "/kubeconfig");
+    kc << "apiVersion: v1\nkind: Config\ncurrent-context: t\n"
+       << "contexts: [{name: t, context: {cluster: c, user: u}}]\n"
+       << "clusters: [{name: c, cluster: {server: \"" << (*server)->url()
+       << "\", certificate-authority: cert.pem}}]\n"
+       << "users: [{name: u, user: {client-certificate: client-cert.pem, client-key-data: \""
+       << key_data << "\"}}]\n";
+  }
+  auto cfg = LoadKubeconfig(dir + "/kubeconfig");
+  REQUIRE(cfg.ok());
+  KubeClient::Options o;
+  o.timeout = milliseconds(1500);
+  o.backoff = {milliseconds(10), milliseconds(50), 2.0, 0.2};
+  auto client = KubeClient::Create(*cfg, o);
+  REQUIRE(client.ok());
+  CHECK((*client)->GetNode("node-a").status().IsNotFound());  // TLS both ways, then a 404
+
+  ClusterConfig no_client_cert = *cfg;
+  no_client_cert.client_cert_file.clear();
+  no_client_cert.client_key_pem.clear();
+  auto anonymous = KubeClient::Create(no_client_cert, o);
+  REQUIRE(anonymous.ok());
+  Status refused = (*anonymous)->GetNode("node-a").status();
+  CHECK((refused.IsUnavailable() || refused.code() == Status::Code::kDeadlineExceeded));
+}
+
 }  // namespace
 }  // namespace dracpu::kube

@@ -335,7 +335,13 @@ StatusOr<std::unique_ptr<ApiServerStandin>> ApiServerStandin::Start(StandinOptio
   http::experimental::listener::http_listener_config config;
   if (tls) {
     const std::string cert = impl->options.tls_cert_file, key = impl->options.tls_key_file;
-    config.set_ssl_context_callback([cert, key](boost::asio::ssl::context& ctx) {
+    const std::string client_ca = impl->options.tls_client_ca_file;
+    config.set_ssl_context_callback([cert, key, client_ca](boost::asio::ssl::context& ctx) {
+      if (!client_ca.empty()) {
+        ctx.load_verify_file(client_ca);
+        ctx.set_verify_mode(boost::asio::ssl::verify_peer |
+                            boost::asio::ssl::verify_fail_if_no_peer_cert);
+      }
       ctx.set_options(boost::asio::ssl::context::default_workarounds |
                       boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3);
       ctx.use_certificate_chain_file(cert);

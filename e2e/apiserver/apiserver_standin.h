@@ -32,6 +32,7 @@ namespace dracpu::standin {
 struct StandinOptions {
   std::string tls_cert_file;  // both set = serve HTTPS
   std::string tls_key_file;
+  std::string tls_client_ca_file;  // set: clients must present a certificate signed by it
   std::chrono::milliseconds bookmark_interval{1000};
   std::vector<std::string> served_versions{"v1", "v1beta2", "v1beta1"};
   // Non-empty: API requests must carry "Authorization: Bearer <token>", else 401.

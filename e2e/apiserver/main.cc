@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
       options.tls_key_file = value();
     } else if (arg == "--bookmark-interval-ms") {
       options.bookmark_interval = std::chrono::milliseconds(std::atoi(value().c_str()));
+    } else if (arg == "--tls-client-ca") {
+      options.tls_client_ca_file = value();
     } else if (arg == "--bearer-token") {
       options.bearer_token = value();
     } else if (arg == "--served-versions") {
