@@ -86,7 +86,13 @@ StatusOr<Json> KubeClient::Call(const std::string& verb, const std::string& path
   bool reauthenticated = false;
   Status last;
   for (int attempt = 0;; ++attempt) {
+    const auto sent_at = Clock::now();
     auto response = transport_->Send(verb, target, payload, content_type, deadline);
+    if (options_.on_attempt) {
+      options_.on_attempt(
+          verb, response.ok() ? response->code : 0,
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at));
+    }
     std::chrono::milliseconds wait{0};
     if (!response.ok()) {
       last = response.status();
@@ -132,7 +138,7 @@ StatusOr<Json> KubeClient::List(const std::string& collection, const std::string
   Json result;
   std::string cont;
   do {
-    std::string query = "limit=500";
+    std::string query = "limit=" + std::to_string(options_.list_page_size);
     if (!field_selector.empty()) query += "&fieldSelector=" + QueryEscape(field_selector);
     if (!cont.empty()) query += "&continue=" + QueryEscape(cont);
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());

@@ -49,6 +49,11 @@ class KubeClient {
     std::chrono::milliseconds timeout{10000};
     BackoffPolicy backoff;
     std::string user_agent = "dracpu-driver/0.1";
+    int list_page_size = 500;  // `limit` of each list page
+    // Called after every HTTP attempt (code 0 = no answer: connection error or deadline), e.g.
+    // to feed an API latency histogram. Must be thread-safe and must not block.
+    std::function<void(const std::string& verb, int code, std::chrono::microseconds latency)>
+        on_attempt;
   };
 
   static StatusOr<std::unique_ptr<KubeClient>> Create(const ClusterConfig& config, Options options);

@@ -138,6 +138,30 @@ TEST_CASE("list with fieldSelector on driver and node", "[kube][integration]") {
   CHECK(count({"dra.cpu", "node-c"}) == 0);
 }
 
+TEST_CASE("list follows continue tokens; every attempt is reported", "[kube][integration]") {
+  Rig rig;
+  ClusterConfig cfg;
+  cfg.server = rig.server->url();
+  KubeClient::Options o;
+  o.list_page_size = 2;
+  std::mutex mu;
+  std::vector<int> codes;
+  o.on_attempt = [&](const std::string& verb, int code, std::chrono::microseconds latency) {
+    std::lock_guard<std::mutex> lock(mu);
+    codes.push_back(code);
+    CHECK(latency.count() >= 0);
+  };
+  auto client = KubeClient::Create(cfg, o);
+  REQUIRE(client.ok());
+  for (int i = 0; i < 5; ++i) REQUIRE((*client)->CreateResourceSlice(Slice("node-a")).ok());
+  auto list = (*client)->ListResourceSlices({"dra.cpu", "node-a"});
+  REQUIRE(list.ok());
+  CHECK(list->at("items").size() == 5);
+  CHECK(CountRequests(*rig.server, "GET /apis/resource.k8s.io/v1/resourceslices?limit=2") == 3);
+  std::lock_guard<std::mutex> lock(mu);
+  CHECK(codes == std::vector<int>{201, 201, 201, 201, 201, 200, 200, 200});
+}
+
 TEST_CASE("409 conflict: RetryOnConflict re-reads and succeeds", "[kube][integration]") {
   Rig rig;
   auto& c = *rig.client;

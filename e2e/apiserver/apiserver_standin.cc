@@ -199,10 +199,16 @@ void ApiServerStandin::Impl::HandleApi(const http::http_request& req, const Rout
     list["kind"] = Json::string(KindOf(route.resource) + "List");
     list["apiVersion"] = Json::string(ObjectApiVersion(route));
     list["items"] = Json::array();
-    for (auto& item : store.List(route.resource, route.ns, *selector, &rv)) {
-      list["items"][list["items"].size()] = item;
+    // Paging: `continue` is the index of the next item (the stand-in does not snapshot).
+    const size_t limit = std::strtoul(Param(query, "limit").c_str(), nullptr, 10);
+    const size_t first = std::strtoul(Param(query, "continue").c_str(), nullptr, 10);
+    const auto items = store.List(route.resource, route.ns, *selector, &rv);
+    size_t next = first;
+    for (; next < items.size() && (limit == 0 || next < first + limit); ++next) {
+      list["items"][list["items"].size()] = items[next];
     }
     list["metadata"]["resourceVersion"] = Json::string(std::to_string(rv));
+    if (next < items.size()) list["metadata"]["continue"] = Json::string(std::to_string(next));
     return Reply(req, 200, list);
   }
   if (method == http::methods::GET) {
