@@ -387,6 +387,8 @@ TEST_CASE("watch: sync, ADDED/MODIFIED/DELETED, bookmarks, resume after a droppe
 TEST_CASE("watch: 410 Gone after compaction makes it list again", "[kube][integration]") {
   StandinOptions options;
   options.bookmark_interval = std::chrono::hours(1);  // no bookmark may advance the version
+  SECTION("as an ERROR event") {}
+  SECTION("as an HTTP 410 answer") { options.gone_as_http_status = true; }
   Rig rig(options);
   auto& c = *rig.client;
   REQUIRE(c.CreateResourceSlice(Slice("node-a")).ok());

@@ -192,6 +192,11 @@ void ApiServerStandin::Impl::HandleApi(const http::http_request& req, const Rout
       if (!timeout.empty()) w.timeout = std::chrono::seconds(std::atoi(timeout.c_str()));
       w.bookmarks = Param(query, "allowWatchBookmarks") == "true";
       w.bookmark_interval = options.bookmark_interval;
+      if (options.gone_as_http_status && !w.resource_version.empty()) {
+        const int64_t from = std::strtoll(w.resource_version.c_str(), nullptr, 10);
+        auto events = store.EventsAfter(from, route.resource, route.ns, *selector);
+        if (!events.ok()) return ReplyStatus(req, events.status());
+      }
       return ServeWatch(req, route, std::move(w));
     }
     int64_t rv = 0;

@@ -35,6 +35,10 @@ struct StandinOptions {
   std::string tls_client_ca_file;  // set: clients must present a certificate signed by it
   std::chrono::milliseconds bookmark_interval{1000};
   std::vector<std::string> served_versions{"v1", "v1beta2", "v1beta1"};
+  // A watch from a compacted resourceVersion: false = 200 then an ERROR event with code 410
+  // (what kube-apiserver does), true = an HTTP 410 answer (what some proxies and older
+  // servers do). Clients must handle both.
+  bool gone_as_http_status = false;
   // Non-empty: API requests must carry "Authorization: Bearer <token>", else 401.
   std::string bearer_token;
 };
