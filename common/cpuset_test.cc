@@ -1,6 +1,10 @@
 #include "common/cpuset.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <iterator>
+#include <random>
+#include <set>
 
 namespace dracpu {
 namespace {
@@ -26,8 +30,8 @@ TEST_CASE("CpuSet parses and formats the kernel list format", "[cpuset]") {
 }
 
 TEST_CASE("CpuSet rejects malformed lists with an error naming the input", "[cpuset]") {
-  for (const char* bad : {"3-1", "a", "1,,2", "8192", "0-8192", "1-", "-1", ",1", "1,", " 1",
-                          "1 ", "1\n\n", "1\t", "0x1", "1-2-3", "99999999"}) {
+  for (const char* bad : {"3-1", "a", "1,,2", "8192", "0-8192", "1-", "-1", ",1", "1,", " 1", "1 ",
+                          "1\n\n", "1\t", "0x1", "1-2-3", "99999999"}) {
     auto r = CpuSet::Parse(bad);
     INFO("input: " << bad);
     REQUIRE_FALSE(r.ok());
@@ -101,6 +105,54 @@ TEST_CASE("CpuSet parses and formats the hex mask format", "[cpuset]") {
   std::string too_wide = "1";
   for (int i = 0; i < 256; ++i) too_wide += ",00000000";
   CHECK_FALSE(CpuSet::ParseMask(too_wide).ok());
+}
+
+}  // namespace
+}  // namespace dracpu
+
+namespace dracpu {
+namespace {
+
+// The word-vector representation against std::set as a reference, across word boundaries.
+TEST_CASE("CpuSet algebra agrees with a reference set", "[cpuset]") {
+  std::mt19937 rng(7);
+  auto random_set = [&](std::set<int>* ref) {
+    CpuSet s;
+    int n = rng() % 40;
+    int span = 1 + rng() % 300;
+    for (int i = 0; i < n; ++i) {
+      int c = rng() % span;
+      s.Add(c);
+      ref->insert(c);
+    }
+    return s;
+  };
+  auto same = [](const CpuSet& s, const std::set<int>& ref) {
+    return s.ToVector() == std::vector<int>(ref.begin(), ref.end()) &&
+           s.Size() == static_cast<int>(ref.size()) && s.Empty() == ref.empty();
+  };
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::set<int> ra, rb, ru, ri, rd;
+    CpuSet a = random_set(&ra), b = random_set(&rb);
+    std::set_union(ra.begin(), ra.end(), rb.begin(), rb.end(), std::inserter(ru, ru.end()));
+    std::set_intersection(ra.begin(), ra.end(), rb.begin(), rb.end(), std::inserter(ri, ri.end()));
+    std::set_difference(ra.begin(), ra.end(), rb.begin(), rb.end(), std::inserter(rd, rd.end()));
+    REQUIRE(same(a | b, ru));
+    REQUIRE(same(a & b, ri));
+    REQUIRE(same(a - b, rd));
+    REQUIRE(a.Intersects(b) == !ri.empty());
+    REQUIRE(a.IsSubsetOf(b) == std::includes(rb.begin(), rb.end(), ra.begin(), ra.end()));
+    REQUIRE((a == b) == (ra == rb));
+    REQUIRE((a < b) != (b < a || a == b));
+    REQUIRE(*CpuSet::Parse(a.ToString()) == a);
+    REQUIRE(*CpuSet::ParseMask(a.ToMask()) == a);
+    if (!ra.empty()) {
+      int victim = *ra.begin();
+      a.Remove(victim);
+      ra.erase(victim);
+      REQUIRE(same(a, ra));
+    }
+  }
 }
 
 }  // namespace

@@ -25,16 +25,16 @@ class Status {
  public:
   enum class Code {
     kOk = 0,
-    kInvalidArgument,     // malformed input: a cpulist, a config key, an env var
-    kNotFound,            // a required file, claim or object is absent
+    kInvalidArgument,  // malformed input: a cpulist, a config key, an env var
+    kNotFound,         // a required file, claim or object is absent
     kAlreadyExists,
     kFailedPrecondition,  // the request is well formed but cannot be honoured now
     kResourceExhausted,   // not enough free CPUs, a message too large
     kCorruption,          // a file or frame failed its checksum or could not be parsed
     kUnavailable,         // a peer (API server, runtime) is unreachable; retry may help
     kDeadlineExceeded,
-    kAborted,             // a conflict (HTTP 409); re-read and retry
-    kPermissionDenied,    // e.g. a forged DRA_CPUSET_* env var
+    kAborted,           // a conflict (HTTP 409); re-read and retry
+    kPermissionDenied,  // e.g. a forged DRA_CPUSET_* env var
     kInternal,
     kIOError,
   };
@@ -42,7 +42,9 @@ class Status {
   Status() = default;  // OK
 
   static Status OK() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status AlreadyExists(std::string msg) { return {Code::kAlreadyExists, std::move(msg)}; }
   static Status FailedPrecondition(std::string msg) {
@@ -94,7 +96,7 @@ inline std::ostream& operator<<(std::ostream& os, const Status& s) { return os <
 template <typename T>
 class StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     if (status_.ok()) status_ = Status::Internal("StatusOr constructed from OK without a value");
   }
@@ -127,9 +129,9 @@ class StatusOr {
 }  // namespace dracpu
 
 // Returns early from the enclosing function with the Status of `expr` when it is not OK.
-#define DRACPU_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::dracpu::Status _dracpu_status = (expr);   \
+#define DRACPU_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::dracpu::Status _dracpu_status = (expr);        \
     if (!_dracpu_status.ok()) return _dracpu_status; \
   } while (0)
 
