@@ -4,27 +4,6 @@
 
 namespace dracpu::kube {
 
-StatusOr<ResourceApiVersion> ParseResourceApiVersion(std::string_view text) {
-  if (text == "v1") return ResourceApiVersion::kV1;
-  if (text == "v1beta2") return ResourceApiVersion::kV1beta2;
-  if (text == "v1beta1") return ResourceApiVersion::kV1beta1;
-  return Status::InvalidArgument("resource API version \"" + std::string(text) +
-                                 "\": expected v1, v1beta2 or v1beta1");
-}
-
-const char* ResourceApiVersionName(ResourceApiVersion version) {
-  switch (version) {
-    case ResourceApiVersion::kV1: return "v1";
-    case ResourceApiVersion::kV1beta2: return "v1beta2";
-    case ResourceApiVersion::kV1beta1: return "v1beta1";
-  }
-  return "v1";
-}
-
-std::string ResourceGroupVersion(ResourceApiVersion version) {
-  return std::string("resource.k8s.io/") + ResourceApiVersionName(version);
-}
-
 std::string ApiPaths::Group() const { return "/apis/" + ResourceGroupVersion(version_); }
 
 std::string ApiPaths::ResourceSlices() const { return Group() + "/resourceslices"; }

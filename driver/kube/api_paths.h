@@ -13,16 +13,15 @@
 #include <vector>
 
 #include "common/status.h"
+#include "driver/core/api_version.h"
 
 namespace dracpu::kube {
 
-enum class ResourceApiVersion { kV1, kV1beta2, kV1beta1 };
-
-// "v1" | "v1beta2" | "v1beta1" -> version; anything else is InvalidArgument.
-StatusOr<ResourceApiVersion> ParseResourceApiVersion(std::string_view text);
-const char* ResourceApiVersionName(ResourceApiVersion version);
-// "resource.k8s.io/v1": the apiVersion field of objects of this version.
-std::string ResourceGroupVersion(ResourceApiVersion version);
+// The version enum and its parsing live with the JSON shape conversions (driver/core).
+using ::dracpu::ParseResourceApiVersion;
+using ::dracpu::ResourceApiVersion;
+using ::dracpu::ResourceApiVersionName;
+using ::dracpu::ResourceGroupVersion;
 
 class ApiPaths {
  public:

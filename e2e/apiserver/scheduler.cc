@@ -77,7 +77,11 @@ Status ParseDevices(const std::vector<Json>& slices, std::vector<Device>* out) {
     if (!devices.is_array()) continue;
     for (const auto& d : devices.as_array()) {
       const Json& body = d.has_field("basic") ? d.at("basic") : d;  // v1beta1 wraps
-      Device dev{driver, Str(pool, "name"), Str(spec, "nodeName"), Str(d, "name")};
+      Device dev;
+      dev.driver = driver;
+      dev.pool = Str(pool, "name");
+      dev.node = Str(spec, "nodeName");
+      dev.name = Str(d, "name");
       if (body.has_field("attributes") && body.at("attributes").is_object()) {
         for (const auto& [k, v] : body.at("attributes").as_object()) {
           dev.attributes[Qualify(driver, k)] = v;
