@@ -20,14 +20,6 @@ ContainerInfo ToContainerInfo(const api::PodSandbox& pod, const api::Container& 
 }
 
 namespace {
-std::vector<api::ContainerUpdate> ToUpdates(const std::map<std::string, CpuSet>& batch);
-}  // namespace
-
-api::ContainerUpdate ToContainerUpdate(const std::string& container_id, const CpuSet& cpus) {
-  return ToUpdates({{container_id, cpus}}).front();
-}
-
-namespace {
 
 // Later moves of one container replace earlier ones; an empty cpuset (pool unknown) is no move.
 void AddMoves(const std::vector<CpusetUpdate>& moves, std::map<std::string, CpuSet>* batch) {
@@ -57,6 +49,10 @@ std::vector<api::ContainerUpdate> ToUpdates(const std::map<std::string, CpuSet>&
 }
 
 }  // namespace
+
+api::ContainerUpdate ToContainerUpdate(const std::string& container_id, const CpuSet& cpus) {
+  return ToUpdates({{container_id, cpus}}).front();
+}
 
 CpuPinningPlugin::CpuPinningPlugin(AllocationSource* source, PluginMetrics* metrics)
     : source_(source), metrics_(metrics) {}
