@@ -97,8 +97,9 @@ int Run(const NriConfig& config) {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   LOG(INFO) << "received " << strsignal(signal) << "; stopping";
-  stub.Stop();
+  // The watcher first, so no push races the connection's close.
   watcher.Stop();
+  stub.Stop();
   (*endpoint)->Stop();
   LOG(INFO) << "stopped";
   return 0;
