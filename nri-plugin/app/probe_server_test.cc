@@ -3,52 +3,23 @@
 
 #include "nri-plugin/app/probe_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "nri-plugin/app/testing/app_fixtures.h"
+
 namespace dracpu::nri {
 namespace {
 
 using namespace std::chrono_literals;
-
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Sends `request` and returns everything the server wrote until it closed (5 s at most).
-std::string Exchange(int port, const std::string& request) {
-  int fd = Connect(port);
-  if (fd < 0) return "";
-  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string out;
-  char buf[4096];
-  struct pollfd p = {fd, POLLIN, 0};
-  while (poll(&p, 1, 5000) > 0) {
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return out;
-}
+using testing::ConnectLoopback;
+using testing::HttpExchange;
 
 std::string Get(int port, const std::string& path) {
-  return Exchange(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  return HttpExchange(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
 }
 
 struct Served {
@@ -89,7 +60,7 @@ TEST_CASE("the probe server answers what the routes decide") {
   CHECK(r.find("Content-Length: " + std::to_string(body.size()) + "\r\n") != std::string::npos);
 
   CHECK(Get(port, "/nope").rfind("HTTP/1.1 404 ", 0) == 0);
-  r = Exchange(port, "POST /healthz HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+  r = HttpExchange(port, "POST /healthz HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
   CHECK(r.rfind("HTTP/1.1 405 ", 0) == 0);
   CHECK(r.find("Allow: GET\r\n") != std::string::npos);
 }
@@ -97,13 +68,13 @@ TEST_CASE("the probe server answers what the routes decide") {
 TEST_CASE("the probe server refuses bad and oversized requests and keeps serving") {
   Served s;
   const int port = s.server->port();
-  CHECK(Exchange(port, "hello\r\n\r\n").rfind("HTTP/1.1 400 ", 0) == 0);
-  CHECK(Exchange(port, "GET /healthz SPDY/3\r\n\r\n").rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK(HttpExchange(port, "hello\r\n\r\n").rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK(HttpExchange(port, "GET /healthz SPDY/3\r\n\r\n").rfind("HTTP/1.1 400 ", 0) == 0);
   const std::string huge = "GET /healthz HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n";
-  CHECK(Exchange(port, huge).rfind("HTTP/1.1 431 ", 0) == 0);
+  CHECK(HttpExchange(port, huge).rfind("HTTP/1.1 431 ", 0) == 0);
   // A client that closes at once, and one that never finishes its request.
-  close(Connect(port));
-  int stalled = Connect(port);
+  close(ConnectLoopback(port));
+  int stalled = ConnectLoopback(port);
   (void)!send(stalled, "GET /hea", 8, MSG_NOSIGNAL);
   const auto start = std::chrono::steady_clock::now();
   s.ready = true;
@@ -125,14 +96,14 @@ TEST_CASE("the probe server reports a taken port and a bad address, and stops pr
   o.port = 70000;
   CHECK(ProbeServer::Start(o).status().IsInvalidArgument());
 
-  int idle = Connect(s.server->port());  // connected, says nothing
+  int idle = ConnectLoopback(s.server->port());  // connected, says nothing
   const auto start = std::chrono::steady_clock::now();
   s.server->Stop();
   CHECK(std::chrono::steady_clock::now() - start < ProbeServer::kClientDeadline + 3s);
   close(idle);
   const int port = s.server->port();
   s.server.reset();
-  CHECK(Connect(port) < 0);
+  CHECK(ConnectLoopback(port) < 0);
 }
 
 }  // namespace
