@@ -144,7 +144,14 @@ TEST_CASE("dracpu-nri pins, refuses, synchronizes and grows the shared pool back
   REQUIRE(std::regex_search(
       text, m, std::regex("serving /healthz and /metrics on http://[0-9.]+:([0-9]+)")));
   const int port = std::stoi(m[1]);
-  CHECK(Healthz(port) == 200);
+  // The stub marks itself registered when the RegisterPlugin reply reaches its session thread,
+  // which may trail the Configure and Synchronize its dispatch thread already answered.
+  int healthz = Healthz(port);
+  for (int i = 0; i < 100 && healthz != 200; ++i) {
+    std::this_thread::sleep_for(50ms);
+    healthz = Healthz(port);
+  }
+  CHECK(healthz == 200);
 
   api::CreateContainerRequest create;
   *create.mutable_pod() = p1;
