@@ -67,7 +67,7 @@ kubelet::ClaimOutcome PrepareOne(DriverRig& rig, const kubelet::ClaimRef& claim)
 }
 
 CpuSet ClaimCpus(DriverRig& rig, const std::string& uid) {
-  AllocationState state = rig.ReadState();
+  AllocationState state = rig.ReadState().value();
   REQUIRE(state.claims().count(uid) == 1);
   return CpuSet::Parse(state.claims().at(uid).cpus()).value();
 }
@@ -103,7 +103,11 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
   };
   for (const ModeCase& c : cases) {
     DYNAMIC_SECTION(c.fixture << " " << CpuDeviceModeName(c.mode) << " " << GroupByName(c.group_by)) {
-      DriverRig rig({c.fixture});
+      RigOptions options;
+      options.fixture = c.fixture;
+      auto made = DriverRig::Create(options);
+      REQUIRE(made.ok());
+      DriverRig& rig = **made;
       REQUIRE(rig.StartDriver(c.flags).ok());
       Topology topology = DiscoverTopology(rig.sys_root()).value();
       DeviceCatalog catalog =
@@ -140,7 +144,9 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
 }
 
 TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[integration]") {
-  DriverRig rig;
+  auto made = DriverRig::Create();
+  REQUIRE(made.ok());
+  DriverRig& rig = **made;
   REQUIRE(rig.StartDriver().ok());
   auto claim = rig.CreateClaim("c1", GroupedRequest(3));
   REQUIRE(claim.ok());
@@ -152,7 +158,7 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
   CHECK(outcome.devices[0].device_name.rfind("cpudevnuma", 0) == 0);
   CHECK(outcome.devices[0].cdi_device_ids == std::vector<std::string>{cdi::DeviceId(claim->uid)});
 
-  AllocationState state = rig.ReadState();
+  AllocationState state = rig.ReadState().value();
   REQUIRE(state.claims().count(claim->uid) == 1);
   const StateClaim& entry = state.claims().at(claim->uid);
   CHECK(entry.phase() == StateClaim::PREPARED);
@@ -186,7 +192,7 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
     REQUIRE(again.ok());
     CHECK(again.devices == outcome.devices);
     CHECK(ClaimCpus(rig, claim->uid) == cpus);
-    CHECK(rig.ReadState().generation() == state.generation());
+    CHECK(rig.ReadState().value().generation() == state.generation());
     for (size_t i = requests_before; i < rig.api().RequestLog().size(); ++i) {
       CHECK(rig.api().RequestLog()[i].find("resourceclaims") == std::string::npos);
     }
@@ -195,7 +201,7 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
     auto errors = rig.Unprepare({*claim});
     REQUIRE(errors.ok());
     CHECK(errors->at(claim->uid).empty());
-    CHECK(rig.ReadState().claims_size() == 0);
+    CHECK(rig.ReadState().value().claims_size() == 0);
     CHECK(::access((rig.cdi_dir() + "/" + cdi::SpecFileName(claim->uid)).c_str(), F_OK) != 0);
     CHECK(rig.driver().WaitForLog("unprepared claim ns/c1 uid=" + claim->uid, seconds(5)));
     // Unknown claims succeed.
@@ -207,7 +213,9 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
 
 TEST_CASE("claims that would overlap never share a CPU", "[integration]") {
   SECTION("grouped: shares of one NUMA node are placed apart") {
-    DriverRig rig;
+    auto made = DriverRig::Create();
+    REQUIRE(made.ok());
+    DriverRig& rig = **made;
     REQUIRE(rig.StartDriver().ok());
     auto a = rig.CreateClaim("a", GroupedRequest(4));
     auto b = rig.CreateClaim("b", GroupedRequest(4));
@@ -234,7 +242,9 @@ TEST_CASE("claims that would overlap never share a CPU", "[integration]") {
     CHECK(third.error.find("group exhausted") != std::string::npos);
   }
   SECTION("individual: a device another claim holds is refused") {
-    DriverRig rig;
+    auto made = DriverRig::Create();
+    REQUIRE(made.ok());
+    DriverRig& rig = **made;
     REQUIRE(rig.StartDriver({"--cpu-device-mode=individual"}).ok());
     auto a = rig.CreateClaim("a", IndividualRequest(2));
     auto b = rig.CreateClaim("b", IndividualRequest(2));
@@ -247,14 +257,16 @@ TEST_CASE("claims that would overlap never share a CPU", "[integration]") {
     kubelet::ClaimOutcome second = PrepareOne(rig, *b);
     CHECK_FALSE(second.ok());
     CHECK(second.error.find("CPUs already exclusive") != std::string::npos);
-    CHECK(rig.ReadState().claims().count(b->uid) == 0);
+    CHECK(rig.ReadState().value().claims().count(b->uid) == 0);
     CHECK(rig.driver().WaitForLog("prepare failed: claim ns/b uid=" + b->uid + ": CPUs already",
                                   seconds(5)));
   }
 }
 
 TEST_CASE("bad claims fail with a reason, and the rest of the batch goes on", "[integration]") {
-  DriverRig rig;
+  auto made = DriverRig::Create();
+  REQUIRE(made.ok());
+  DriverRig& rig = **made;
   REQUIRE(rig.StartDriver().ok());
   auto good = rig.CreateClaim("good", GroupedRequest(1));
   auto fractional = rig.CreateClaim("frac", GroupedRequest(1));
@@ -273,14 +285,16 @@ TEST_CASE("bad claims fail with a reason, and the rest of the batch goes on", "[
   CHECK(outcomes->at(fractional->uid).error.find("1500m") != std::string::npos);
   kubelet::ClaimOutcome wrong_uid = PrepareOne(rig, mismatch);
   CHECK(wrong_uid.error.find("claim UID mismatch") != std::string::npos);
-  AllocationState state = rig.ReadState();
+  AllocationState state = rig.ReadState().value();
   CHECK(state.claims_size() == 1);
   CHECK(cdi::ListClaimUids(rig.cdi_dir()).value() == std::vector<std::string>{good->uid});
 }
 
 TEST_CASE("API server errors: retried inside a call, reported per claim when they persist",
           "[integration]") {
-  DriverRig rig;
+  auto made = DriverRig::Create();
+  REQUIRE(made.ok());
+  DriverRig& rig = **made;
   REQUIRE(rig.StartDriver().ok());
   auto a = rig.CreateClaim("a", GroupedRequest(2));
   auto b = rig.CreateClaim("b", GroupedRequest(2));
@@ -299,7 +313,7 @@ TEST_CASE("API server errors: retried inside a call, reported per claim when the
   rig.api().SetFaults(down);
   kubelet::ClaimOutcome failed = PrepareOne(rig, *b);
   CHECK_FALSE(failed.ok());
-  CHECK(rig.ReadState().claims().count(b->uid) == 0);
+  CHECK(rig.ReadState().value().claims().count(b->uid) == 0);
   CHECK(rig.driver().WaitForLog("prepare failed: claim ns/b uid=" + b->uid, seconds(5)));
 
   rig.api().SetFaults({});
@@ -308,7 +322,9 @@ TEST_CASE("API server errors: retried inside a call, reported per claim when the
 }
 
 TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]") {
-  DriverRig rig;
+  auto made = DriverRig::Create();
+  REQUIRE(made.ok());
+  DriverRig& rig = **made;
   REQUIRE(rig.StartDriver().ok());
   auto a = rig.CreateClaim("a", GroupedRequest(5));
   REQUIRE(a.ok());
@@ -336,10 +352,10 @@ TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]")
     CHECK(cdi::ReadSpec(rig.cdi_dir(), a->uid).value() == cpus);
   }
   SECTION("another boot: the claims are stale and dropped") {
-    rig.SetBootId("99999999-8888-7777-6666-555555555555");
+    REQUIRE(rig.SetBootId("99999999-8888-7777-6666-555555555555").ok());
     REQUIRE(rig.StartDriver().ok());
     CHECK(rig.driver().WaitForLog("state file from another boot: dropping 1 claims", seconds(5)));
-    CHECK(rig.ReadState().claims_size() == 0);
+    CHECK(rig.ReadState().value().claims_size() == 0);
     CHECK(cdi::ListClaimUids(rig.cdi_dir()).value().empty());
   }
   SECTION("a corrupt state file is kept aside and the claims rebuilt from the CDI files") {
@@ -351,13 +367,15 @@ TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]")
     kubelet::ClaimOutcome again = PrepareOne(rig, *a);  // refills name, pods, devices
     REQUIRE(again.ok());
     CHECK(ClaimCpus(rig, a->uid) == cpus);
-    CHECK(rig.ReadState().claims().at(a->uid).name() == "a");
+    CHECK(rig.ReadState().value().claims().at(a->uid).name() == "a");
   }
 }
 
 TEST_CASE("slices changed by someone else are put back; other pools are removed",
           "[integration]") {
-  DriverRig rig;
+  auto made = DriverRig::Create();
+  REQUIRE(made.ok());
+  DriverRig& rig = **made;
   REQUIRE(rig.StartDriver().ok());
   std::set<std::string> want = PublishedDevices(rig.Slices());
   REQUIRE_FALSE(want.empty());

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <fstream>
 #include <thread>
 
@@ -17,10 +16,12 @@ using web::json::value;
 
 value ParseOrDie(const std::string& text) { return value::parse(text); }
 
-void WriteFile(const std::string& path, const std::string& content) {
+Status WriteFile(const std::string& path, const std::string& content) {
   std::ofstream out(path);
   out << content;
-  REQUIRE(out.good());
+  out.close();
+  if (!out.good()) return Status::IOError("writing " + path);
+  return Status::OK();
 }
 
 std::string Binary() { return std::string(DRACPU_BINARY_DIR) + "/driver/dracpu-driver"; }
@@ -37,43 +38,49 @@ value IndividualRequest(int count) {
                     std::to_string(count) + "}}");
 }
 
-DriverRig::DriverRig(RigOptions options) : options_(std::move(options)) {
+DriverRig::DriverRig(RigOptions options) : options_(std::move(options)) {}
+
+StatusOr<std::unique_ptr<DriverRig>> DriverRig::Create(RigOptions options) {
+  std::unique_ptr<DriverRig> rig(new DriverRig(std::move(options)));
+  DRACPU_RETURN_IF_ERROR(rig->Init());
+  return rig;
+}
+
+Status DriverRig::Init() {
   auto fixture = ExtractFixture(DRACPU_SHARED_DIR "/topologies", options_.fixture);
-  REQUIRE(fixture.ok());
+  if (!fixture.ok()) return fixture.status();
   fixture_ = std::move(*fixture);
   dir_ = std::make_unique<TempDir>("dracpu-drvapp");
   root_ = dir_->path();
   for (const char* sub : {"/kubelet", "/kubelet/plugins_registry", "/kubelet/plugins", "/proc",
                           "/proc/sys", "/proc/sys/kernel", "/proc/sys/kernel/random"}) {
-    REQUIRE(::mkdir((root_ + sub).c_str(), 0700) == 0);
+    if (::mkdir((root_ + sub).c_str(), 0700) != 0) return Status::IOError("mkdir " + root_ + sub);
   }
-  SetBootId(options_.boot_id);
+  DRACPU_RETURN_IF_ERROR(SetBootId(options_.boot_id));
 
   auto api = standin::ApiServerStandin::Start({});
-  REQUIRE(api.ok());
+  if (!api.ok()) return api.status();
   api_ = std::move(*api);
-  REQUIRE(api_->store()
-              .Create("nodes", "", ParseOrDie(R"({"apiVersion": "v1", "kind": "Node",
-                  "metadata": {"name": ")" + options_.node + R"("}})"))
-              .ok());
-  REQUIRE(api_->store()
-              .Create("deviceclasses", "", ParseOrDie(R"({"apiVersion": "resource.k8s.io/v1",
-                  "kind": "DeviceClass", "metadata": {"name": "dra.cpu"},
-                  "spec": {"selectors": [{"cel": {"expression": "device.driver == \"dra.cpu\""}}]}})"))
-              .ok());
-  WriteFile(root_ + "/kubeconfig",
-            "apiVersion: v1\nkind: Config\ncurrent-context: t\n"
-            "contexts: [{name: t, context: {cluster: c, user: u}}]\n"
-            "clusters: [{name: c, cluster: {server: \"" + api_->url() + "\"}}]\n"
-            "users: [{name: u, user: {token: test-token}}]\n");
+  auto node = api_->store().Create("nodes", "", ParseOrDie(R"({"apiVersion": "v1",
+      "kind": "Node", "metadata": {"name": ")" + options_.node + R"("}})"));
+  if (!node.ok()) return node.status();
+  auto device_class = api_->store().Create("deviceclasses", "", ParseOrDie(R"({
+      "apiVersion": "resource.k8s.io/v1", "kind": "DeviceClass", "metadata": {"name": "dra.cpu"},
+      "spec": {"selectors": [{"cel": {"expression": "device.driver == \"dra.cpu\""}}]}})"));
+  if (!device_class.ok()) return device_class.status();
+  return WriteFile(root_ + "/kubeconfig",
+                   "apiVersion: v1\nkind: Config\ncurrent-context: t\n"
+                   "contexts: [{name: t, context: {cluster: c, user: u}}]\n"
+                   "clusters: [{name: c, cluster: {server: \"" + api_->url() + "\"}}]\n"
+                   "users: [{name: u, user: {token: test-token}}]\n");
 }
 
 DriverRig::~DriverRig() {
   if (driver_) driver_->Kill();
 }
 
-void DriverRig::SetBootId(const std::string& boot_id) {
-  WriteFile(root_ + "/proc/sys/kernel/random/boot_id", boot_id + "\n");
+Status DriverRig::SetBootId(const std::string& boot_id) {
+  return WriteFile(root_ + "/proc/sys/kernel/random/boot_id", boot_id + "\n");
 }
 
 Status DriverRig::StartDriver(const std::vector<std::string>& flags) {
@@ -161,11 +168,6 @@ StatusOr<std::pair<int, std::string>> DriverRig::HttpGet(const std::string& path
   }
 }
 
-AllocationState DriverRig::ReadState() {
-  StateStore store(state_dir());
-  StatusOr<AllocationState> state = store.Read();
-  REQUIRE(state.ok());
-  return *state;
-}
+StatusOr<AllocationState> DriverRig::ReadState() { return StateStore(state_dir()).Read(); }
 
 }  // namespace dracpu::testing

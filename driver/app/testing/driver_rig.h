@@ -4,10 +4,11 @@
 // (kubelet root with plugins_registry/ and plugins/, state, CDI, proc with a boot id) in one
 // temporary folder.
 //
-//   DriverRig rig({.fixture = "64amd64-4s2n4ca2co"});
-//   REQUIRE(rig.StartDriver({"--cpu-device-mode=individual"}).ok());   // registered + published
-//   auto claim = rig.CreateClaim("c1", GroupedRequest(2));             // scheduled by the stand-in
-//   auto outcomes = rig.Prepare({*claim});
+//   auto rig = DriverRig::Create({.fixture = "64amd64-4s2n4ca2co"});
+//   REQUIRE((*rig)->StartDriver({"--cpu-device-mode=individual"}).ok());  // registered, published
+//   auto claim = (*rig)->CreateClaim("c1", GroupedRequest(2));  // scheduled by the stand-in
+//   auto outcomes = (*rig)->Prepare({*claim});
+// Nothing here depends on a test framework, so benchmarks use it too.
 //
 // The two stand-ins are used from separate source files (driver_rig.cc, driver_rig_kubelet.cc)
 // so that their headers never meet in one translation unit.
@@ -48,8 +49,7 @@ web::json::value IndividualRequest(int count);  // count devices
 class DriverRig {
  public:
   // Extracts the fixture and starts the API server stand-in with the Node and DeviceClass.
-  // Failures abort the test (FAIL) since nothing can run without them.
-  explicit DriverRig(RigOptions options = {});
+  static StatusOr<std::unique_ptr<DriverRig>> Create(RigOptions options = {});
   ~DriverRig();
 
   // Spawns the driver with the rig's paths plus `flags`, waits until the kubelet stand-in has
@@ -76,8 +76,8 @@ class DriverRig {
   // GET http://127.0.0.1:<driver port><path>: {status, body}.
   StatusOr<std::pair<int, std::string>> HttpGet(const std::string& path);
 
-  AllocationState ReadState();
-  void SetBootId(const std::string& boot_id);
+  StatusOr<AllocationState> ReadState();
+  Status SetBootId(const std::string& boot_id);
 
   const std::string& root() const { return root_; }
   std::string state_dir() const { return root_ + "/state"; }
@@ -88,6 +88,8 @@ class DriverRig {
   const RigOptions& options() const { return options_; }
 
  private:
+  explicit DriverRig(RigOptions options);
+  Status Init();
   struct Kubelet;  // the kubelet stand-in and its registration (driver_rig_kubelet.cc)
   struct KubeletDeleter {
     void operator()(Kubelet* kubelet) const;

@@ -1,7 +1,5 @@
 // The kubelet half of DriverRig (see driver_rig.h for why it is a file of its own).
 
-#include <catch2/catch.hpp>
-
 #include "driver/app/testing/driver_rig.h"
 #include "e2e/kubelet_standin/kubelet_standin.h"
 
