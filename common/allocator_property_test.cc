@@ -6,8 +6,10 @@
 #include <random>
 
 #include "common/allocator.h"
+#include "common/sysfs_topology.h"
 #include "common/testing/allocation_properties.h"
 #include "common/testing/synthetic_topology.h"
+#include "common/testing/topology_fixtures.h"
 
 namespace dracpu {
 namespace {
@@ -130,6 +132,23 @@ Topology SharedL3(const SyntheticShape& shape) {
   for (const CpuInfo& info : cpus) package_cpus[info.package].Add(info.id);
   for (CpuInfo& info : cpus) info.l3_cpus = info.llc_cpus = package_cpus[info.package];
   return *Topology::Build(cpus);
+}
+
+// The real machines in ../shared/topologies: AMD compute units, NUMA inside a socket, offline
+// CPUs with a core left single-threaded, no L3 at all, 64 NUMA nodes.
+TEST_CASE("Allocator properties hold on every real topology", "[allocator][property]") {
+  const std::string dir = std::string(DRACPU_SHARED_DIR) + "/topologies";
+  const std::vector<std::string> names = testing::FixtureNames(dir);
+  REQUIRE(names.size() >= 8);
+  uint32_t seed = 100;
+  for (const std::string& name : names) {
+    INFO("fixture " << name);
+    auto fixture = testing::ExtractFixture(dir, name);
+    REQUIRE(fixture.ok());
+    auto topology = DiscoverTopology(fixture->sys_root);
+    REQUIRE(topology.ok());
+    CheckShape(*topology, seed++, 300);
+  }
 }
 
 TEST_CASE("Allocator properties hold on the 1024-CPU shape", "[allocator][property]") {
