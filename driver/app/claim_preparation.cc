@@ -155,7 +155,7 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::
         "GET resourceclaims", std::chrono::duration<double>(Clock::now() - api_start).count());
   }
   if (!object.ok()) return object.status().Annotate("reading the ResourceClaim");
-  StatusOr<ClaimAllocation> claim = ParseClaimAllocation(*object);
+  StatusOr<AllocatedClaim> claim = ParseClaimAllocation(*object);
   if (!claim.ok()) return claim.status();
   if (claim->uid != ref.uid) {
     return Status::FailedPrecondition(

@@ -23,9 +23,12 @@ constexpr char kUidB[] = "bbbbbbbb-0000-4000-8000-000000000002";
 // A claim as the API server returns it: `results` is the JSON list of allocation results.
 value ClaimJson(const std::string& uid, const std::string& name, const std::string& results) {
   return value::parse(R"({"apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
-    "metadata": {"namespace": "ns", "name": ")" + name + R"(", "uid": ")" + uid + R"("},
-    "status": {"allocation": {"devices": {"results": )" + results + R"(}},
-      "reservedFor": [{"resource": "pods", "name": "p", "uid": "pod-)" + name + R"("}]}})");
+    "metadata": {"namespace": "ns", "name": ")" +
+                      name + R"(", "uid": ")" + uid + R"("},
+    "status": {"allocation": {"devices": {"results": )" +
+                      results + R"(}},
+      "reservedFor": [{"resource": "pods", "name": "p", "uid": "pod-)" +
+                      name + R"("}]}})");
 }
 
 std::string Share(const std::string& device, const std::string& cpus) {
@@ -193,8 +196,9 @@ TEST_CASE("bad claims fail with the reason and leave nothing behind") {
 
 TEST_CASE("a claim with no dra.cpu result prepares to nothing") {
   Fixture f(CpuDeviceMode::kGrouped);
-  auto r = f.preparer->Prepare(f.Add(
-      kUidA, "a", R"([{"request": "g", "driver": "gpu.example.com", "pool": "p", "device": "d"}])"));
+  auto r = f.preparer->Prepare(
+      f.Add(kUidA, "a",
+            R"([{"request": "g", "driver": "gpu.example.com", "pool": "p", "device": "d"}])"));
   REQUIRE(r.ok());
   CHECK(r->devices.empty());
   CHECK(f.store.Read().value().claims_size() == 0);
@@ -222,9 +226,10 @@ TEST_CASE("unprepare removes the CDI file and the entry; unknown claims succeed"
   CHECK(f.preparer->Unprepare({"ns", "a", kUidA}).ok());
   CHECK(f.preparer->Unprepare({"ns", "x", "cccccccc-0000-4000-8000-000000000003"}).ok());
   // The released CPUs can be prepared again.
-  CHECK(f.preparer->Prepare(f.Add("dddddddd-0000-4000-8000-000000000004", "d",
-                                  Share("cpudevnuma000", "4")))
-            .ok());
+  CHECK(
+      f.preparer
+          ->Prepare(f.Add("dddddddd-0000-4000-8000-000000000004", "d", Share("cpudevnuma000", "4")))
+          .ok());
 }
 
 TEST_CASE("a claim rebuilt from its CDI file keeps its CPUs when it is prepared again") {

@@ -88,8 +88,7 @@ struct ModeCase {
   CpuSet reserved;
 };
 
-TEST_CASE("the driver publishes the catalog's devices per mode on real machines",
-          "[integration]") {
+TEST_CASE("the driver publishes the catalog's devices per mode on real machines", "[integration]") {
   const std::vector<ModeCase> cases = {
       {"64amd64-4s2n4ca2co", {}, CpuDeviceMode::kGrouped, GroupBy::kNumaNode, {}},
       {"64amd64-4s2n4ca2co",
@@ -98,11 +97,15 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
        GroupBy::kNumaNode,
        CpuSet{0, 1}},
       {"16em64t-4s2c2t", {"--group-by=socket"}, CpuDeviceMode::kGrouped, GroupBy::kSocket, {}},
-      {"16em64t-4s2c2t", {"--cpu-device-mode=individual"}, CpuDeviceMode::kIndividual,
-       GroupBy::kNumaNode, {}},
+      {"16em64t-4s2c2t",
+       {"--cpu-device-mode=individual"},
+       CpuDeviceMode::kIndividual,
+       GroupBy::kNumaNode,
+       {}},
   };
   for (const ModeCase& c : cases) {
-    DYNAMIC_SECTION(c.fixture << " " << CpuDeviceModeName(c.mode) << " " << GroupByName(c.group_by)) {
+    DYNAMIC_SECTION(c.fixture << " " << CpuDeviceModeName(c.mode) << " "
+                              << GroupByName(c.group_by)) {
       RigOptions options;
       options.fixture = c.fixture;
       auto made = DriverRig::Create(options);
@@ -175,8 +178,8 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
   CHECK(spec.find("\"DRA_CPUSET_" + claim->uid + "=" + cpus.ToString() + "\"") !=
         std::string::npos);
   CHECK(spec.find("\"claim-" + claim->uid + "\"") != std::string::npos);
-  CHECK(rig.driver().WaitForLog("prepared claim ns/c1 uid=" + claim->uid + " pods=pod-c1 cpus=" +
-                                    cpus.ToString() + " latency=",
+  CHECK(rig.driver().WaitForLog("prepared claim ns/c1 uid=" + claim->uid +
+                                    " pods=pod-c1 cpus=" + cpus.ToString() + " latency=",
                                 seconds(5)));
   auto metrics = rig.HttpGet("/metrics");
   REQUIRE(metrics.ok());
@@ -371,8 +374,7 @@ TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]")
   }
 }
 
-TEST_CASE("slices changed by someone else are put back; other pools are removed",
-          "[integration]") {
+TEST_CASE("slices changed by someone else are put back; other pools are removed", "[integration]") {
   auto made = DriverRig::Create();
   REQUIRE(made.ok());
   DriverRig& rig = **made;
@@ -382,9 +384,7 @@ TEST_CASE("slices changed by someone else are put back; other pools are removed"
   std::vector<value> slices = rig.Slices();
   const std::string name = S(slices[0], {"metadata", "name"});
 
-  SECTION("deleted") {
-    REQUIRE(rig.api().store().Delete("resourceslices", "", name, "", "").ok());
-  }
+  SECTION("deleted") { REQUIRE(rig.api().store().Delete("resourceslices", "", name, "", "").ok()); }
   SECTION("edited") {
     value edited = slices[0];
     edited[U("spec")][U("devices")] = value::array();

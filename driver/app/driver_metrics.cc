@@ -51,6 +51,8 @@ void DriverMetrics::ObserveApiRequest(const std::string& what, double seconds) {
   api_requests_.WithLabels({what}).Observe(seconds);
 }
 
-void DriverMetrics::CountSliceSync(bool ok) { slice_syncs_.WithLabels({ok ? "ok" : "error"}).Increment(); }
+void DriverMetrics::CountSliceSync(bool ok) {
+  slice_syncs_.WithLabels({ok ? "ok" : "error"}).Increment();
+}
 
 }  // namespace dracpu::driver

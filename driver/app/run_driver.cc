@@ -50,10 +50,10 @@ StatusOr<std::unique_ptr<kube::KubeClient>> MakeClient(const DriverConfig& confi
   StatusOr<kube::ClusterConfig> cluster = kube::ResolveClusterConfig(config.kubeconfig);
   if (!cluster.ok()) return cluster.status().Annotate("API server configuration");
   kube::KubeClient::Options options;
-  StatusOr<std::unique_ptr<kube::KubeClient>> client =
-      kube::KubeClient::Create(*cluster, options);
+  StatusOr<std::unique_ptr<kube::KubeClient>> client = kube::KubeClient::Create(*cluster, options);
   if (!client.ok()) return client.status();
-  StatusOr<ResourceApiVersion> chosen = ChooseApiVersion(config.resource_api_version, client->get());
+  StatusOr<ResourceApiVersion> chosen =
+      ChooseApiVersion(config.resource_api_version, client->get());
   if (!chosen.ok()) return chosen.status();
   *version = *chosen;
   if (*version == ResourceApiVersion::kV1) return client;
@@ -185,12 +185,12 @@ int RunDriver(const DriverConfig& config) {
   if (!endpoint.ok()) return fail("HTTP endpoint", endpoint.status());
   LOG(INFO) << "serving /healthz and /metrics on " << (*endpoint)->url();
 
-
   SlicePublisherOptions publish;
   publish.client = api;
   publish.node_name = config.node_name;
   publish.version = version;
-  publish.desired = BuildResourceSlices(*catalog, {config.node_name, NodeUid(api, config.node_name)});
+  publish.desired =
+      BuildResourceSlices(*catalog, {config.node_name, NodeUid(api, config.node_name)});
   publish.metrics = &driver_metrics;
   publish.on_published = [&readiness, &plugin] {
     readiness.Set(kPublished, true);

@@ -34,8 +34,8 @@ SlicePublisher::SlicePublisher(SlicePublisherOptions options)
 SlicePublisher::~SlicePublisher() { Stop(); }
 
 void SlicePublisher::Start() {
-  const std::string selector = kube::FieldSelector(
-      {{"spec.nodeName", options_.node_name}, {"spec.driver", kDriverName}});
+  const std::string selector =
+      kube::FieldSelector({{"spec.nodeName", options_.node_name}, {"spec.driver", kDriverName}});
   kube::ListWatch::Handlers handlers;
   handlers.on_sync = [this](const std::vector<value>& items) { OnSync(items); };
   handlers.on_event = [this](const kube::WatchEvent& event) { OnEvent(event); };

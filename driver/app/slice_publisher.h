@@ -84,10 +84,10 @@ class SlicePublisher {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool listed_ = false;  // guarded by mu_
-  bool dirty_ = false;   // guarded by mu_
-  bool stop_ = false;    // guarded by mu_
-  int syncs_ = 0;        // guarded by mu_
+  bool listed_ = false;                           // guarded by mu_
+  bool dirty_ = false;                            // guarded by mu_
+  bool stop_ = false;                             // guarded by mu_
+  int syncs_ = 0;                                 // guarded by mu_
   std::map<std::string, web::json::value> view_;  // name -> object, guarded by mu_
   std::vector<web::json::value> desired_;         // worker thread only
 };

@@ -126,8 +126,8 @@ StatusOr<StartupSummary> ReconcileAtStartup(StateStore* store, const std::string
   if (updated.code() == Status::Code::kCorruption) {
     summary.corrupt_kept_as = AsidePath(updated.message());
     LOG(ERROR) << "state file corrupt: kept aside as " << summary.corrupt_kept_as
-               << "; rebuilding from " << specs->size() << " CDI spec files in " << cdi_dir
-               << " (" << updated.message() << ")";
+               << "; rebuilding from " << specs->size() << " CDI spec files in " << cdi_dir << " ("
+               << updated.message() << ")";
     rebuild = true;
     updated = store->Update(repair);
   }
@@ -151,7 +151,8 @@ StatusOr<StartupSummary> ReconcileAtStartup(StateStore* store, const std::string
     if (!removed.ok()) return removed.Annotate("removing orphaned CDI spec");
   }
   for (const auto& [uid, cpus] : r.write_specs) {
-    LOG(WARNING) << "rewriting missing CDI spec of claim uid=" << uid << " cpus=" << cpus.ToString();
+    LOG(WARNING) << "rewriting missing CDI spec of claim uid=" << uid
+                 << " cpus=" << cpus.ToString();
     DRACPU_RETURN_IF_ERROR(cdi::WriteSpec(cdi_dir, uid, cpus));
   }
   LOG(INFO) << "state reconciled: claims=" << summary.claims

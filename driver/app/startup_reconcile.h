@@ -50,8 +50,8 @@ struct StateRepair {
   std::vector<std::string> dropped_other_boot;  // claim UIDs, sorted
   std::vector<std::string> promoted;            // Preparing -> Prepared
   std::vector<std::string> dropped_preparing;
-  std::vector<std::string> remove_specs;           // CDI files to delete
-  std::map<std::string, CpuSet> write_specs;       // CDI files to (re)write
+  std::vector<std::string> remove_specs;      // CDI files to delete
+  std::map<std::string, CpuSet> write_specs;  // CDI files to (re)write
 };
 
 // Pure: applies step 2 to `state` given the CDI specs found (claim UID -> CPUs) and returns the

@@ -30,7 +30,8 @@ std::string Binary() { return std::string(DRACPU_BINARY_DIR) + "/driver/dracpu-d
 
 value GroupedRequest(int cpus) {
   return ParseOrDie(R"({"name": "cpus", "exactly": {"deviceClassName": "dra.cpu",
-      "capacity": {"requests": {"dra.cpu/cpu": ")" + std::to_string(cpus) + R"("}}}})");
+      "capacity": {"requests": {"dra.cpu/cpu": ")" +
+                    std::to_string(cpus) + R"("}}}})");
 }
 
 value IndividualRequest(int count) {
@@ -61,8 +62,10 @@ Status DriverRig::Init() {
   auto api = standin::ApiServerStandin::Start({});
   if (!api.ok()) return api.status();
   api_ = std::move(*api);
-  auto node = api_->store().Create("nodes", "", ParseOrDie(R"({"apiVersion": "v1",
-      "kind": "Node", "metadata": {"name": ")" + options_.node + R"("}})"));
+  auto node = api_->store().Create("nodes", "",
+                                   ParseOrDie(R"({"apiVersion": "v1",
+      "kind": "Node", "metadata": {"name": ")" +
+                                              options_.node + R"("}})"));
   if (!node.ok()) return node.status();
   auto device_class = api_->store().Create("deviceclasses", "", ParseOrDie(R"({
       "apiVersion": "resource.k8s.io/v1", "kind": "DeviceClass", "metadata": {"name": "dra.cpu"},
@@ -71,8 +74,10 @@ Status DriverRig::Init() {
   return WriteFile(root_ + "/kubeconfig",
                    "apiVersion: v1\nkind: Config\ncurrent-context: t\n"
                    "contexts: [{name: t, context: {cluster: c, user: u}}]\n"
-                   "clusters: [{name: c, cluster: {server: \"" + api_->url() + "\"}}]\n"
-                   "users: [{name: u, user: {token: test-token}}]\n");
+                   "clusters: [{name: c, cluster: {server: \"" +
+                       api_->url() +
+                       "\"}}]\n"
+                       "users: [{name: u, user: {token: test-token}}]\n");
 }
 
 DriverRig::~DriverRig() {
@@ -84,17 +89,16 @@ Status DriverRig::SetBootId(const std::string& boot_id) {
 }
 
 Status DriverRig::StartDriver(const std::vector<std::string>& flags) {
-  std::vector<std::string> args = {
-      "--node-name=" + options_.node,
-      "--sysfs-root=" + fixture_.sys_root,
-      "--proc-root=" + root_ + "/proc",
-      "--state-dir=" + state_dir(),
-      "--cdi-dir=" + cdi_dir(),
-      "--kubelet-registry-dir=" + registry_dir(),
-      "--kubelet-plugins-dir=" + plugins_dir(),
-      "--kubeconfig=" + root_ + "/kubeconfig",
-      "--http-port=0",
-      "-v=2"};
+  std::vector<std::string> args = {"--node-name=" + options_.node,
+                                   "--sysfs-root=" + fixture_.sys_root,
+                                   "--proc-root=" + root_ + "/proc",
+                                   "--state-dir=" + state_dir(),
+                                   "--cdi-dir=" + cdi_dir(),
+                                   "--kubelet-registry-dir=" + registry_dir(),
+                                   "--kubelet-plugins-dir=" + plugins_dir(),
+                                   "--kubeconfig=" + root_ + "/kubeconfig",
+                                   "--http-port=0",
+                                   "-v=2"};
   args.insert(args.end(), flags.begin(), flags.end());
   const std::string log = root_ + "/driver-" + std::to_string(++starts_) + ".log";
   StatusOr<std::unique_ptr<DriverProcess>> driver = DriverProcess::Spawn(Binary(), args, log);
@@ -115,9 +119,9 @@ Status DriverRig::StartDriver(const std::vector<std::string>& flags) {
     StatusOr<std::pair<int, std::string>> health = HttpGet("/healthz");
     if (health.ok() && health->first == 200) return Status::OK();
     if (std::chrono::steady_clock::now() > deadline) {
-      return Status::Unavailable("driver never ready: " +
-                                 (health.ok() ? health->second : health.status().ToString()) +
-                                 "\n" + driver_->Log());
+      return Status::Unavailable(
+          "driver never ready: " + (health.ok() ? health->second : health.status().ToString()) +
+          "\n" + driver_->Log());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -139,10 +143,10 @@ std::vector<value> DriverRig::Slices() {
   return slices;
 }
 
-StatusOr<kubelet::ClaimRef> DriverRig::CreateClaim(const std::string& name,
-                                                   const value& request) {
+StatusOr<kubelet::ClaimRef> DriverRig::CreateClaim(const std::string& name, const value& request) {
   value claim = ParseOrDie(R"({"apiVersion": "resource.k8s.io/v1", "kind": "ResourceClaim",
-      "metadata": {"name": ")" + name + R"(", "namespace": "ns"},
+      "metadata": {"name": ")" +
+                           name + R"(", "namespace": "ns"},
       "spec": {"devices": {"requests": []}}})");
   claim[U("spec")][U("devices")][U("requests")][0] = request;
   StatusOr<value> created = api_->store().Create("resourceclaims", "ns", claim);
@@ -150,16 +154,14 @@ StatusOr<kubelet::ClaimRef> DriverRig::CreateClaim(const std::string& name,
   StatusOr<value> allocated =
       api_->AllocateClaim("ns", name, name + "-pod", "pod-" + name, options_.node);
   if (!allocated.ok()) return allocated.status();
-  return kubelet::ClaimRef{"ns", name,
-                           allocated->at(U("metadata")).at(U("uid")).as_string()};
+  return kubelet::ClaimRef{"ns", name, allocated->at(U("metadata")).at(U("uid")).as_string()};
 }
 
 StatusOr<std::pair<int, std::string>> DriverRig::HttpGet(const std::string& path) {
   try {
     web::http::client::http_client_config config;
     config.set_timeout(std::chrono::seconds(5));
-    web::http::client::http_client client(
-        "http://127.0.0.1:" + std::to_string(http_port_), config);
+    web::http::client::http_client client("http://127.0.0.1:" + std::to_string(http_port_), config);
     web::http::http_response response = client.request(web::http::methods::GET, path).get();
     return std::make_pair(static_cast<int>(response.status_code()),
                           response.extract_string(true).get());

@@ -43,7 +43,7 @@ struct RigOptions {
 };
 
 // spec.devices.requests[0] of a claim: "cpus" from DeviceClass dra.cpu.
-web::json::value GroupedRequest(int cpus);     // capacity dra.cpu/cpu = cpus
+web::json::value GroupedRequest(int cpus);      // capacity dra.cpu/cpu = cpus
 web::json::value IndividualRequest(int count);  // count devices
 
 class DriverRig {
@@ -65,8 +65,7 @@ class DriverRig {
 
   // Creates ResourceClaim ns/name with `request`, lets the stand-in schedule it to this node
   // for pod <name>-pod (uid pod-<name>), and returns the kubelet's reference to it.
-  StatusOr<kubelet::ClaimRef> CreateClaim(const std::string& name,
-                                          const web::json::value& request);
+  StatusOr<kubelet::ClaimRef> CreateClaim(const std::string& name, const web::json::value& request);
 
   StatusOr<std::map<std::string, kubelet::ClaimOutcome>> Prepare(
       const std::vector<kubelet::ClaimRef>& claims);
