@@ -148,12 +148,7 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::
   if (known.ok() || known.status().code() != Status::Code::kNotFound) return known;
 
   // The API call happens before any lock is taken (state_store.h).
-  const Clock::time_point api_start = Clock::now();
   StatusOr<web::json::value> object = options_.fetch_claim(ref.namespace_, ref.name);
-  if (options_.metrics != nullptr) {
-    options_.metrics->ObserveApiRequest(
-        "GET resourceclaims", std::chrono::duration<double>(Clock::now() - api_start).count());
-  }
   if (!object.ok()) return object.status().Annotate("reading the ResourceClaim");
   StatusOr<AllocatedClaim> claim = ParseClaimAllocation(*object);
   if (!claim.ok()) return claim.status();

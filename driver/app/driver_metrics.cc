@@ -27,8 +27,8 @@ DriverMetrics::DriverMetrics(metrics::Registry* registry)
                                                  "Claims whose prepare failed, by reason.",
                                                  {"reason"})),
       api_requests_(registry->AddHistogramFamily("dracpu_driver_api_request_duration_seconds",
-                                                 "Kubernetes API call latency, retries included.",
-                                                 {"call"}, LatencyBuckets())),
+                                                 "Kubernetes API request latency, per attempt.",
+                                                 {"verb"}, LatencyBuckets())),
       slice_syncs_(registry->AddCounterFamily("dracpu_driver_slice_syncs_total",
                                               "ResourceSlice reconciliations.", {"result"})) {}
 
@@ -47,8 +47,8 @@ void DriverMetrics::ObserveUnprepare(double seconds, const Status& result) {
   unprepare_.WithLabels({ResultLabel(result)}).Observe(seconds);
 }
 
-void DriverMetrics::ObserveApiRequest(const std::string& what, double seconds) {
-  api_requests_.WithLabels({what}).Observe(seconds);
+void DriverMetrics::ObserveApiRequest(const std::string& verb, double seconds) {
+  api_requests_.WithLabels({verb}).Observe(seconds);
 }
 
 void DriverMetrics::CountSliceSync(bool ok) {

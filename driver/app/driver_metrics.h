@@ -6,7 +6,7 @@
 //   dracpu_driver_prepare_duration_seconds   histogram, label result=ok|error
 //   dracpu_driver_unprepare_duration_seconds histogram, label result=ok|error
 //   dracpu_driver_prepare_errors_total       counter, label reason (the Status code name)
-//   dracpu_driver_api_request_duration_seconds  histogram, label verb/resource
+//   dracpu_driver_api_request_duration_seconds  histogram per HTTP attempt, label verb
 //   dracpu_driver_slice_syncs_total          counter, label result=ok|error
 // Label values are fixed strings of this module or Status code names, never input text.
 
@@ -29,8 +29,8 @@ class DriverMetrics {
   void SetPools(int prepared_claims, const CpuSet& exclusive, const CpuSet& shared);
   void ObservePrepare(double seconds, const Status& result);
   void ObserveUnprepare(double seconds, const Status& result);
-  // `what` names the call ("GET resourceclaims"): a constant of the caller.
-  void ObserveApiRequest(const std::string& what, double seconds);
+  // One HTTP attempt of the API client (its on_attempt hook); thread-safe.
+  void ObserveApiRequest(const std::string& verb, double seconds);
   void CountSliceSync(bool ok);
 
   double prepared_claims() const { return prepared_claims_.Value(); }

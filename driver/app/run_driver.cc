@@ -46,10 +46,14 @@ StatusOr<ResourceApiVersion> ChooseApiVersion(const std::string& setting,
 }
 
 StatusOr<std::unique_ptr<kube::KubeClient>> MakeClient(const DriverConfig& config,
+                                                       DriverMetrics* metrics,
                                                        ResourceApiVersion* version) {
   StatusOr<kube::ClusterConfig> cluster = kube::ResolveClusterConfig(config.kubeconfig);
   if (!cluster.ok()) return cluster.status().Annotate("API server configuration");
   kube::KubeClient::Options options;
+  options.on_attempt = [metrics](const std::string& verb, int, std::chrono::microseconds took) {
+    metrics->ObserveApiRequest(verb, std::chrono::duration<double>(took).count());
+  };
   StatusOr<std::unique_ptr<kube::KubeClient>> client = kube::KubeClient::Create(*cluster, options);
   if (!client.ok()) return client.status();
   StatusOr<ResourceApiVersion> chosen =
@@ -146,7 +150,8 @@ int RunDriver(const DriverConfig& config) {
   Readiness readiness({kRegistered, kPublished});
 
   ResourceApiVersion version = ResourceApiVersion::kV1;
-  StatusOr<std::unique_ptr<kube::KubeClient>> client = MakeClient(config, &version);
+  StatusOr<std::unique_ptr<kube::KubeClient>> client =
+      MakeClient(config, &driver_metrics, &version);
   if (!client.ok()) return fail("API client", client.status());
   kube::KubeClient* api = client->get();
   LOG(INFO) << "using resource.k8s.io/" << ResourceApiVersionName(version);

@@ -10,7 +10,6 @@
 namespace dracpu::driver {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using web::json::value;
 
 std::string NameOf(const value& object) { return kube::JsonString(object, {"metadata", "name"}); }
@@ -142,33 +141,21 @@ Status SlicePublisher::SyncOnce() {
 
 Status SlicePublisher::Apply(const SliceSyncPlan& plan) {
   kube::KubeClient& client = *options_.client;
-  auto timed = [this](const char* what, Clock::time_point start) {
-    if (options_.metrics != nullptr) {
-      options_.metrics->ObserveApiRequest(
-          what, std::chrono::duration<double>(Clock::now() - start).count());
-    }
-  };
   for (const SliceDelete& d : plan.deletes) {
-    Clock::time_point start = Clock::now();
     Status deleted = client.DeleteResourceSlice(d.name, d.uid, d.resource_version);
-    timed("DELETE resourceslices", start);
     // Aborted: the slice changed since we saw it; the watch brings the news and we re-plan.
     if (!deleted.ok()) return deleted.Annotate("deleting ResourceSlice " + d.name);
     std::lock_guard<std::mutex> lock(mu_);
     view_.erase(d.name);
   }
   for (const value& update : plan.updates) {
-    Clock::time_point start = Clock::now();
     StatusOr<value> returned = client.UpdateResourceSlice(update);
-    timed("PUT resourceslices", start);
     if (!returned.ok()) return returned.status().Annotate("updating ResourceSlice");
     AcceptServerSpec(update, *returned);
     Remember(*returned);
   }
   for (const value& create : plan.creates) {
-    Clock::time_point start = Clock::now();
     StatusOr<value> returned = client.CreateResourceSlice(create);
-    timed("POST resourceslices", start);
     if (!returned.ok()) return returned.status().Annotate("creating ResourceSlice");
     AcceptServerSpec(create, *returned);
     Remember(*returned);
