@@ -5,7 +5,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit test-asan bench format format-check clean
+.PHONY: all deps configure build test test-unit test-asan fuzz bench format format-check clean
 .PHONY: helm chart-test manifests images
 
 all: build
@@ -36,6 +36,15 @@ test-asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS) -L unit
 
+# libFuzzer targets (clang) in their own build dir, each run for FUZZ_SECONDS; any crash fails.
+FUZZ_DIR     ?= build-fuzz
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DDRACPU_FUZZ=ON -DDRACPU_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
+	cd $(FUZZ_DIR) && ctest --output-on-failure -L fuzz
+
 bench: build
 	bash bench/run.sh $(BUILD_DIR)
 
@@ -46,7 +55,7 @@ format-check:
 	find common driver nri-plugin e2e bench -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run -Werror
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
 
 # Helm and kubernetes-models into $(BUILD_DIR)/tools (from the npm registry; not in Debian).
 TOOLS_DIR ?= $(BUILD_DIR)/tools

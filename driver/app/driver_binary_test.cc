@@ -136,7 +136,7 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
         CHECK(slices.size() == (want.size() + 127) / 128);
       }
       CHECK(rig.driver().CountInLog("published ResourceSlices: pool=node-a") >= 1);
-      CHECK(rig.driver().CountInLog("registered with kubelet") >= 1);
+      CHECK(rig.driver().WaitForLog("registered with kubelet", seconds(5)));
       CHECK(rig.StopDriver().value() == 0);
       CHECK(rig.driver().CountInLog("dracpu-driver stopped") == 1);
       // Clean shutdown leaves the slices and removes the registration socket.

@@ -60,12 +60,9 @@ StatusOr<std::unique_ptr<kube::KubeClient>> MakeClient(const DriverConfig& confi
       ChooseApiVersion(config.resource_api_version, client->get());
   if (!chosen.ok()) return chosen.status();
   *version = *chosen;
-  if (*version == ResourceApiVersion::kV1) return client;
+  if (*version == options.api_version) return client;
   // The client's paths follow its version; make one for the chosen version.
-  StatusOr<kube::ResourceApiVersion> kube_version =
-      kube::ParseResourceApiVersion(ResourceApiVersionName(*version));
-  if (!kube_version.ok()) return kube_version.status();
-  options.api_version = *kube_version;
+  options.api_version = *version;
   return kube::KubeClient::Create(*cluster, options);
 }
 
