@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,21 @@ int main() {
     }
   }
   const long rss_after = RssKiB(rig.driver().pid());
+  // The driver's own view (its /metrics histogram): time inside Prepare, API GET included.
+  double driver_sum = 0, driver_count = 0;
+  auto metrics = rig.HttpGet("/metrics");
+  if (metrics.ok()) {
+    std::istringstream lines(metrics->second);
+    std::string line;
+    const std::string series = "dracpu_driver_prepare_duration_seconds_";
+    while (std::getline(lines, line)) {
+      if (line.rfind(series + "sum{result=\"ok\"} ", 0) == 0) {
+        driver_sum = std::stod(line.substr(line.find(' ') + 1));
+      } else if (line.rfind(series + "count{result=\"ok\"} ", 0) == 0) {
+        driver_count = std::stod(line.substr(line.find(' ') + 1));
+      }
+    }
+  }
   std::printf("fixture %s (256 CPUs, grouped by NUMA node), %d claims, window %zu\n",
               options.fixture.c_str(), kClaims, kWindow);
   std::printf(
@@ -101,6 +117,10 @@ int main() {
       "API round trip alone (GET claim from the stand-in on loopback): median %.3f ms, "
       "p99 %.3f ms\n",
       Percentile(api_ms, 0.5), Percentile(api_ms, 0.99));
+  if (driver_count > 0) {
+    std::printf("inside the driver's Prepare (API GET + state + CDI), mean: %.3f ms\n",
+                1000 * driver_sum / driver_count);
+  }
   std::printf("NodeUnprepareResources per claim: median %.3f ms, p99 %.3f ms\n",
               Percentile(unprepare_ms, 0.5), Percentile(unprepare_ms, 0.99));
   std::printf("driver RSS: %ld KiB after start, %ld KiB after %d claims\n", rss_start, rss_after,

@@ -207,9 +207,9 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::
     }
     it->second.set_phase(StateClaim::PREPARED);
     it->second.set_updated_at(Rfc3339Now());
+    PublishPools(*state);
     return Status::OK();
   }));
-  RefreshPoolMetrics();
   return out;
 }
 
@@ -250,19 +250,22 @@ Status ClaimPreparation::DoUnprepare(const kubelet::ClaimRef& ref, std::string* 
       *cpus = entry->second.cpus();
       s->mutable_claims()->erase(entry);
     }
+    PublishPools(*s);
     return Status::OK();
   }));
-  RefreshPoolMetrics();
   return Status::OK();
 }
 
 void ClaimPreparation::RefreshPoolMetrics() {
-  if (options_.metrics == nullptr) return;
   StatusOr<AllocationState> state = options_.store->Read();
-  if (!state.ok()) return;
-  StatusOr<CpuSet> held = HeldByOthers(*state, "");
+  if (state.ok()) PublishPools(*state);
+}
+
+void ClaimPreparation::PublishPools(const AllocationState& state) const {
+  if (options_.metrics == nullptr) return;
+  StatusOr<CpuSet> held = HeldByOthers(state, "");
   if (!held.ok()) return;
-  options_.metrics->SetPools(state->claims_size(), *held, options_.catalog->allocatable() - *held);
+  options_.metrics->SetPools(state.claims_size(), *held, options_.catalog->allocatable() - *held);
 }
 
 }  // namespace dracpu::driver

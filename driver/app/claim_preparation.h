@@ -78,6 +78,9 @@ class ClaimPreparation final : public kubelet::ClaimPreparer {
   StatusOr<Prepared> DoPrepare(const kubelet::ClaimRef& claim);
   StatusOr<Prepared> FromState(const kubelet::ClaimRef& claim);
   Status DoUnprepare(const kubelet::ClaimRef& claim, std::string* label, std::string* cpus);
+  // Sets the pool gauges from `state` (called inside the state update that changed it, so no
+  // extra read of the file is needed).
+  void PublishPools(const AllocationState& state) const;
 
   const ClaimPreparationOptions options_;
 };

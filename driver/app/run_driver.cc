@@ -127,7 +127,8 @@ int RunDriver(const DriverConfig& config) {
     return allocator.Allocate(free, request);
   };
   LOG(INFO) << "node " << config.node_name << ": " << topology->online().Size()
-            << " online CPUs, reserved " << config.reserved_cpus.ToString() << ", "
+            << " online CPUs, reserved "
+            << (config.reserved_cpus.Empty() ? "none" : config.reserved_cpus.ToString()) << ", "
             << catalog->devices().size() << " devices (" << CpuDeviceModeName(layout.mode)
             << (layout.mode == CpuDeviceMode::kGrouped
                     ? std::string(" by ") + GroupByName(layout.group_by)
