@@ -92,7 +92,7 @@ struct Fixture {
   std::unique_ptr<ClaimPreparation> preparer;
 };
 
-TEST_CASE("a grouped claim is recorded Prepared, gets its CDI file and one device per result") {
+TEST_CASE("a grouped claim is recorded Prepared - gets its CDI file and one device per result") {
   Fixture f(CpuDeviceMode::kGrouped);
   kubelet::ClaimRef ref = f.Add(kUidA, "a", Share("cpudevnuma000", "2"));
   auto result = f.preparer->Prepare(ref);
@@ -115,7 +115,7 @@ TEST_CASE("a grouped claim is recorded Prepared, gets its CDI file and one devic
   CHECK(result->log_detail == "cpus=" + cpus.ToString() + " pods=pod-a");
 }
 
-TEST_CASE("preparing a prepared claim answers from the state: same CPUs, no API call") {
+TEST_CASE("preparing a prepared claim answers from the state: same CPUs - no API call") {
   Fixture f(CpuDeviceMode::kGrouped);
   kubelet::ClaimRef ref = f.Add(kUidA, "a", Share("cpudevnuma001", "3"));
   auto first = f.preparer->Prepare(ref);
@@ -133,7 +133,7 @@ TEST_CASE("preparing a prepared claim answers from the state: same CPUs, no API 
   CHECK(cdi::ReadSpec(f.cdi_dir, kUidA).value() == CpuSet::Parse(f.Entry(kUidA).cpus()).value());
 }
 
-TEST_CASE("two claims naming one individual CPU: the second fails, naming the reason") {
+TEST_CASE("two claims naming one individual CPU: the second fails - naming the reason") {
   Fixture f(CpuDeviceMode::kIndividual);
   REQUIRE(f.preparer->Prepare(f.Add(kUidA, "a", Whole("cpudev000"))).ok());
   auto second = f.preparer->Prepare(f.Add(kUidB, "b", Whole("cpudev000")));
@@ -143,7 +143,7 @@ TEST_CASE("two claims naming one individual CPU: the second fails, naming the re
   CHECK(cdi::ReadSpec(f.cdi_dir, kUidB).status().code() == Status::Code::kNotFound);
 }
 
-TEST_CASE("grouped shares never overlap, and an exhausted group is refused") {
+TEST_CASE("grouped shares never overlap - and an exhausted group is refused") {
   Fixture f(CpuDeviceMode::kGrouped);
   REQUIRE(f.preparer->Prepare(f.Add(kUidA, "a", Share("cpudevnuma000", "3"))).ok());
   auto b = f.preparer->Prepare(f.Add(kUidB, "b", Share("cpudevnuma000", "2")));
@@ -212,7 +212,7 @@ TEST_CASE("a failed CDI write takes the Preparing entry back") {
   CHECK(f.store.Read().value().claims_size() == 0);
 }
 
-TEST_CASE("unprepare removes the CDI file and the entry; unknown claims succeed") {
+TEST_CASE("unprepare removes the CDI file and the entry - unknown claims succeed") {
   Fixture f(CpuDeviceMode::kGrouped);
   kubelet::ClaimRef a = f.Add(kUidA, "a", Share("cpudevnuma000", "2"));
   kubelet::ClaimRef b = f.Add(kUidB, "b", Share("cpudevnuma001", "2"));

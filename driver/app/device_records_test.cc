@@ -33,7 +33,7 @@ TEST_CASE("every result becomes a device carrying the claim's one CDI id") {
   CHECK_FALSE(devices[1].share_id.has_value());
 }
 
-TEST_CASE("device records read back to the same devices, slashes in pool names included") {
+TEST_CASE("device records read back to the same devices - slashes in pool names included") {
   std::vector<ClaimResult> results = {Result("cpus", "node-a", "cpudevnuma001", "share-9"),
                                       Result("r/sub", "example.com/pool/x", "cpudev007")};
   std::vector<std::string> records = EncodeDeviceRecords(results);
@@ -44,7 +44,7 @@ TEST_CASE("device records read back to the same devices, slashes in pool names i
   CHECK(*decoded == PreparedDevicesFor(results, kUid));
 }
 
-TEST_CASE("malformed device records are Corruption, not guessed") {
+TEST_CASE("malformed device records are Corruption - not guessed") {
   for (const char* bad : {"", "nodevice", "/cpudev0 request=a", "pool/ request=a", "pool/dev",
                           "pool/dev request=a extra", "pool/dev share=x"}) {
     auto decoded = DecodeDeviceRecords({bad}, kUid);

@@ -266,7 +266,7 @@ TEST_CASE("claims that would overlap never share a CPU", "[integration]") {
   }
 }
 
-TEST_CASE("bad claims fail with a reason, and the rest of the batch goes on", "[integration]") {
+TEST_CASE("bad claims fail with a reason - and the rest of the batch goes on", "[integration]") {
   auto made = DriverRig::Create();
   REQUIRE(made.ok());
   DriverRig& rig = **made;
@@ -293,7 +293,7 @@ TEST_CASE("bad claims fail with a reason, and the rest of the batch goes on", "[
   CHECK(cdi::ListClaimUids(rig.cdi_dir()).value() == std::vector<std::string>{good->uid});
 }
 
-TEST_CASE("API server errors: retried inside a call, reported per claim when they persist",
+TEST_CASE("API server errors: retried inside a call - reported per claim when they persist",
           "[integration]") {
   auto made = DriverRig::Create();
   REQUIRE(made.ok());
@@ -374,7 +374,8 @@ TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]")
   }
 }
 
-TEST_CASE("slices changed by someone else are put back; other pools are removed", "[integration]") {
+TEST_CASE("slices changed by someone else are put back - other pools are removed",
+          "[integration]") {
   auto made = DriverRig::Create();
   REQUIRE(made.ok());
   DriverRig& rig = **made;
@@ -401,6 +402,86 @@ TEST_CASE("slices changed by someone else are put back; other pools are removed"
     return PublishedDevices(now) == want && now.size() == slices.size() &&
            S(now[0], {"spec", "pool", "name"}) == "node-a";
   }));
+}
+
+TEST_CASE("/healthz waits for the first publication - the publisher outlasts API errors",
+          "[integration]") {
+  auto made = DriverRig::Create();
+  REQUIRE(made.ok());
+  DriverRig& rig = **made;
+  standin::Faults down;
+  down.fail_always = true;
+  down.path_filter = "resourceslices";
+  rig.api().SetFaults(down);
+  REQUIRE(rig.StartDriver({}, /*wait_ready=*/false).ok());
+  std::pair<int, std::string> health;
+  REQUIRE(Eventually([&] {
+    auto got = rig.HttpGet("/healthz");
+    if (got.ok()) health = *got;
+    return got.ok() && health.second.find("registered with kubelet") == std::string::npos;
+  }));
+  CHECK(health.first == 503);
+  CHECK(health.second.find("ResourceSlices published") != std::string::npos);
+  CHECK(rig.Slices().empty());
+
+  rig.api().SetFaults({});
+  CHECK(Eventually(
+      [&] {
+        auto got = rig.HttpGet("/healthz");
+        return got.ok() && got->first == 200;
+      },
+      seconds(40)));
+  CHECK_FALSE(rig.Slices().empty());
+  auto metrics = rig.HttpGet("/metrics");
+  REQUIRE(metrics.ok());
+  CHECK(metrics->second.find("dracpu_driver_api_request_duration_seconds_count{verb=\"GET\"}") !=
+        std::string::npos);
+}
+
+TEST_CASE("settings come from the YAML file - and a flag wins over it", "[integration]") {
+  auto made = DriverRig::Create();
+  REQUIRE(made.ok());
+  DriverRig& rig = **made;
+  const std::string config = rig.root() + "/config.yaml";
+  std::ofstream(config) << "cpuDeviceMode: individual\nreservedCPUs: \"0-3\"\n";
+  SECTION("file alone") {
+    REQUIRE(rig.StartDriver({"--config=" + config}).ok());
+    std::set<std::string> devices = PublishedDevices(rig.Slices());
+    CHECK(devices.size() == 60);
+    CHECK(devices.count("cpudev000") == 1);
+  }
+  SECTION("a flag overrides the file") {
+    REQUIRE(rig.StartDriver({"--config=" + config, "--cpu-device-mode=grouped"}).ok());
+    std::set<std::string> devices = PublishedDevices(rig.Slices());
+    CHECK(devices.size() == 8);
+    CHECK(devices.count("cpudevnuma000") == 1);
+  }
+}
+
+TEST_CASE("the dispatcher: gatherinfo - run - help - and bad flags", "[integration]") {
+  const std::string binary = std::string(DRACPU_BINARY_DIR) + "/driver/dracpu-driver";
+  TempDir dir("dracpu-dispatch");
+  int runs = 0;
+  auto run = [&](const std::vector<std::string>& args) {
+    auto p = DriverProcess::Spawn(binary, args, dir.path() + "/log" + std::to_string(++runs));
+    REQUIRE(p.ok());
+    auto code = (*p)->Wait(seconds(20));
+    REQUIRE(code.ok());
+    return std::make_pair(*code, (*p)->Log());
+  };
+  auto help = run({"--help"});
+  CHECK(help.first == 0);
+  CHECK(help.second.find("--reserved-cpus") != std::string::npos);
+  auto bad = run({"run", "--no-such-flag", "--node-name=n"});
+  CHECK(bad.first == 2);
+  CHECK(bad.second.find("no-such-flag") != std::string::npos);
+  auto unknown = run({"frobnicate", "--node-name=n"});
+  CHECK(unknown.first == 2);
+  auto fixture = ExtractFixture(DRACPU_SHARED_DIR "/topologies", "16em64t-4s2c2t");
+  REQUIRE(fixture.ok());
+  auto info = run({"gatherinfo", "--sysfs-root", fixture->sys_root});
+  CHECK(info.first == 0);
+  CHECK(info.second.find("\"numaNodes\"") != std::string::npos);
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ TEST_CASE("claims of another boot are dropped and their CDI files become orphans
   CHECK(state.node_name() == "node-a");
 }
 
-TEST_CASE("Preparing claims: promoted when the CDI file is complete, else dropped") {
+TEST_CASE("Preparing claims: promoted when the CDI file is complete - else dropped") {
   AllocationState state;
   state.set_boot_id("boot-2");
   AddClaim(&state, kA, "1-2", StateClaim::PREPARING);  // file written, last state write lost

@@ -88,7 +88,7 @@ Status DriverRig::SetBootId(const std::string& boot_id) {
   return WriteFile(root_ + "/proc/sys/kernel/random/boot_id", boot_id + "\n");
 }
 
-Status DriverRig::StartDriver(const std::vector<std::string>& flags) {
+Status DriverRig::StartDriver(const std::vector<std::string>& flags, bool wait_ready) {
   std::vector<std::string> args = {"--node-name=" + options_.node,
                                    "--sysfs-root=" + fixture_.sys_root,
                                    "--proc-root=" + root_ + "/proc",
@@ -115,7 +115,7 @@ Status DriverRig::StartDriver(const std::vector<std::string>& flags) {
   }
   http_port_ = HttpPortFromLog(driver_->Log());
   DRACPU_RETURN_IF_ERROR(RegisterKubelet());
-  while (true) {
+  while (wait_ready) {
     StatusOr<std::pair<int, std::string>> health = HttpGet("/healthz");
     if (health.ok() && health->first == 200) return Status::OK();
     if (std::chrono::steady_clock::now() > deadline) {
@@ -125,6 +125,7 @@ Status DriverRig::StartDriver(const std::vector<std::string>& flags) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  return Status::OK();
 }
 
 StatusOr<int> DriverRig::StopDriver() { return driver_->Terminate(std::chrono::seconds(15)); }

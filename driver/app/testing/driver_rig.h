@@ -53,8 +53,8 @@ class DriverRig {
   ~DriverRig();
 
   // Spawns the driver with the rig's paths plus `flags`, waits until the kubelet stand-in has
-  // registered it and /healthz answers 200 (registered and slices published).
-  Status StartDriver(const std::vector<std::string>& flags = {});
+  // registered it and (when `wait_ready`) /healthz answers 200 (registered, slices published).
+  Status StartDriver(const std::vector<std::string>& flags = {}, bool wait_ready = true);
   // SIGTERM; the exit code.
   StatusOr<int> StopDriver();
   void KillDriver();
