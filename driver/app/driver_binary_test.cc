@@ -58,6 +58,12 @@ bool Eventually(Pred pred, milliseconds timeout = milliseconds(10000)) {
   return true;
 }
 
+std::unique_ptr<DriverRig> NewRig(RigOptions options = {}) {
+  auto rig = DriverRig::Create(std::move(options));
+  REQUIRE(rig.ok());
+  return std::move(*rig);
+}
+
 // Prepares one claim and returns its outcome (REQUIREs the call itself to succeed).
 kubelet::ClaimOutcome PrepareOne(DriverRig& rig, const kubelet::ClaimRef& claim) {
   auto outcomes = rig.Prepare({claim});
@@ -108,9 +114,8 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
                               << GroupByName(c.group_by)) {
       RigOptions options;
       options.fixture = c.fixture;
-      auto made = DriverRig::Create(options);
-      REQUIRE(made.ok());
-      DriverRig& rig = **made;
+      auto owned = NewRig(options);
+      DriverRig& rig = *owned;
       REQUIRE(rig.StartDriver(c.flags).ok());
       Topology topology = DiscoverTopology(rig.sys_root()).value();
       DeviceCatalog catalog =
@@ -147,9 +152,8 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
 }
 
 TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[integration]") {
-  auto made = DriverRig::Create();
-  REQUIRE(made.ok());
-  DriverRig& rig = **made;
+  auto owned = NewRig();
+  DriverRig& rig = *owned;
   REQUIRE(rig.StartDriver().ok());
   auto claim = rig.CreateClaim("c1", GroupedRequest(3));
   REQUIRE(claim.ok());
@@ -216,9 +220,8 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
 
 TEST_CASE("claims that would overlap never share a CPU", "[integration]") {
   SECTION("grouped: shares of one NUMA node are placed apart") {
-    auto made = DriverRig::Create();
-    REQUIRE(made.ok());
-    DriverRig& rig = **made;
+    auto owned = NewRig();
+    DriverRig& rig = *owned;
     REQUIRE(rig.StartDriver().ok());
     auto a = rig.CreateClaim("a", GroupedRequest(4));
     auto b = rig.CreateClaim("b", GroupedRequest(4));
@@ -245,9 +248,8 @@ TEST_CASE("claims that would overlap never share a CPU", "[integration]") {
     CHECK(third.error.find("group exhausted") != std::string::npos);
   }
   SECTION("individual: a device another claim holds is refused") {
-    auto made = DriverRig::Create();
-    REQUIRE(made.ok());
-    DriverRig& rig = **made;
+    auto owned = NewRig();
+    DriverRig& rig = *owned;
     REQUIRE(rig.StartDriver({"--cpu-device-mode=individual"}).ok());
     auto a = rig.CreateClaim("a", IndividualRequest(2));
     auto b = rig.CreateClaim("b", IndividualRequest(2));
@@ -267,9 +269,8 @@ TEST_CASE("claims that would overlap never share a CPU", "[integration]") {
 }
 
 TEST_CASE("bad claims fail with a reason - and the rest of the batch goes on", "[integration]") {
-  auto made = DriverRig::Create();
-  REQUIRE(made.ok());
-  DriverRig& rig = **made;
+  auto owned = NewRig();
+  DriverRig& rig = *owned;
   REQUIRE(rig.StartDriver().ok());
   auto good = rig.CreateClaim("good", GroupedRequest(1));
   auto fractional = rig.CreateClaim("frac", GroupedRequest(1));
@@ -295,9 +296,8 @@ TEST_CASE("bad claims fail with a reason - and the rest of the batch goes on", "
 
 TEST_CASE("API server errors: retried inside a call - reported per claim when they persist",
           "[integration]") {
-  auto made = DriverRig::Create();
-  REQUIRE(made.ok());
-  DriverRig& rig = **made;
+  auto owned = NewRig();
+  DriverRig& rig = *owned;
   REQUIRE(rig.StartDriver().ok());
   auto a = rig.CreateClaim("a", GroupedRequest(2));
   auto b = rig.CreateClaim("b", GroupedRequest(2));
@@ -325,9 +325,8 @@ TEST_CASE("API server errors: retried inside a call - reported per claim when th
 }
 
 TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]") {
-  auto made = DriverRig::Create();
-  REQUIRE(made.ok());
-  DriverRig& rig = **made;
+  auto owned = NewRig();
+  DriverRig& rig = *owned;
   REQUIRE(rig.StartDriver().ok());
   auto a = rig.CreateClaim("a", GroupedRequest(5));
   REQUIRE(a.ok());
@@ -376,9 +375,8 @@ TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]")
 
 TEST_CASE("slices changed by someone else are put back - other pools are removed",
           "[integration]") {
-  auto made = DriverRig::Create();
-  REQUIRE(made.ok());
-  DriverRig& rig = **made;
+  auto owned = NewRig();
+  DriverRig& rig = *owned;
   REQUIRE(rig.StartDriver().ok());
   std::set<std::string> want = PublishedDevices(rig.Slices());
   REQUIRE_FALSE(want.empty());
@@ -406,9 +404,8 @@ TEST_CASE("slices changed by someone else are put back - other pools are removed
 
 TEST_CASE("/healthz waits for the first publication - the publisher outlasts API errors",
           "[integration]") {
-  auto made = DriverRig::Create();
-  REQUIRE(made.ok());
-  DriverRig& rig = **made;
+  auto owned = NewRig();
+  DriverRig& rig = *owned;
   standin::Faults down;
   down.fail_always = true;
   down.path_filter = "resourceslices";
@@ -439,9 +436,8 @@ TEST_CASE("/healthz waits for the first publication - the publisher outlasts API
 }
 
 TEST_CASE("settings come from the YAML file - and a flag wins over it", "[integration]") {
-  auto made = DriverRig::Create();
-  REQUIRE(made.ok());
-  DriverRig& rig = **made;
+  auto owned = NewRig();
+  DriverRig& rig = *owned;
   const std::string config = rig.root() + "/config.yaml";
   std::ofstream(config) << "cpuDeviceMode: individual\nreservedCPUs: \"0-3\"\n";
   SECTION("file alone") {
