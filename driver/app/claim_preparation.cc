@@ -92,6 +92,7 @@ ClaimPreparation::ClaimPreparation(ClaimPreparationOptions options)
 StatusOr<kubelet::PrepareResult> ClaimPreparation::Prepare(const kubelet::ClaimRef& claim) {
   const Clock::time_point start = Clock::now();
   StatusOr<Prepared> prepared = DoPrepare(claim);
+  if (!prepared.ok() && Recovered(prepared.status())) prepared = DoPrepare(claim);
   const Clock::duration took = Clock::now() - start;
   if (options_.metrics != nullptr) {
     options_.metrics->ObservePrepare(std::chrono::duration<double>(took).count(),
@@ -218,6 +219,7 @@ Status ClaimPreparation::Unprepare(const kubelet::ClaimRef& claim) {
   std::string label = Label(claim);
   std::string cpus;
   Status status = DoUnprepare(claim, &label, &cpus);
+  if (Recovered(status)) status = DoUnprepare(claim, &label, &cpus);
   const Clock::duration took = Clock::now() - start;
   if (options_.metrics != nullptr) {
     options_.metrics->ObserveUnprepare(std::chrono::duration<double>(took).count(), status);
@@ -254,6 +256,14 @@ Status ClaimPreparation::DoUnprepare(const kubelet::ClaimRef& ref, std::string* 
     return Status::OK();
   }));
   return Status::OK();
+}
+
+bool ClaimPreparation::Recovered(const Status& status) {
+  if (status.code() != Status::Code::kCorruption || !options_.recover_state) return false;
+  LOG(ERROR) << "state file became unreadable while serving (" << status << "); recovering";
+  Status recovered = options_.recover_state();
+  if (!recovered.ok()) LOG(ERROR) << "state file recovery failed: " << recovered;
+  return recovered.ok();
 }
 
 void ClaimPreparation::RefreshPoolMetrics() {

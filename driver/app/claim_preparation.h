@@ -60,6 +60,10 @@ struct ClaimPreparationOptions {
   StateStore* store = nullptr;
   ClaimFetcher fetch_claim;
   DriverMetrics* metrics = nullptr;  // optional
+  // Called when the state file turns out corrupt while serving (the driver passes the start-up
+  // reconciliation, which keeps the file aside and rebuilds it from the CDI files); the call
+  // is then tried once more. Empty = the Corruption error is returned.
+  std::function<Status()> recover_state;
 };
 
 class ClaimPreparation final : public kubelet::ClaimPreparer {
@@ -76,6 +80,8 @@ class ClaimPreparation final : public kubelet::ClaimPreparer {
  private:
   struct Prepared;  // what one successful prepare produced
   StatusOr<Prepared> DoPrepare(const kubelet::ClaimRef& claim);
+  // Runs recover_state when `status` is Corruption; true when the caller should retry.
+  bool Recovered(const Status& status);
   StatusOr<Prepared> FromState(const kubelet::ClaimRef& claim);
   Status DoUnprepare(const kubelet::ClaimRef& claim, std::string* label, std::string* cpus);
   // Sets the pool gauges from `state` (called inside the state update that changed it, so no

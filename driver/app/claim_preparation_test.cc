@@ -232,6 +232,50 @@ TEST_CASE("unprepare removes the CDI file and the entry - unknown claims succeed
           .ok());
 }
 
+TEST_CASE("a state file corrupted while serving is recovered and the call retried") {
+  Fixture f(CpuDeviceMode::kGrouped);
+  REQUIRE(f.preparer->Prepare(f.Add(kUidA, "a", Share("cpudevnuma000", "2"))).ok());
+  std::ofstream(f.store.data_path()) << "torn";
+  SECTION("without a recovery hook the error is reported") {
+    auto r = f.preparer->Prepare(f.Add(kUidB, "b", Share("cpudevnuma000", "2")));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::Code::kCorruption);
+  }
+  SECTION("with one the call succeeds after it") {
+    int recoveries = 0;
+    ClaimPreparationOptions o;
+    o.node_name = kNode;
+    o.cdi_dir = f.cdi_dir;
+    o.catalog = &f.catalog;
+    o.allocate = [&f](const CpuSet&, const CpuSet& free, int n) {
+      AllocationRequest r;
+      r.cpus = n;
+      return f.allocator.Allocate(free, r);
+    };
+    o.store = &f.store;
+    o.fetch_claim = [&f](const std::string& ns, const std::string& name) -> StatusOr<value> {
+      return f.claims.at(ns + "/" + name);
+    };
+    o.recover_state = [&] {
+      ++recoveries;
+      // What the driver's start-up reconciliation does: the store keeps the file aside.
+      Status moved = f.store.Update([](AllocationState*) { return Status::OK(); });
+      REQUIRE(moved.code() == Status::Code::kCorruption);
+      return f.store.Update([](AllocationState* s) {
+        (*s->mutable_claims())[kUidA].set_uid(kUidA);
+        (*s->mutable_claims())[kUidA].set_cpus("0,4");
+        (*s->mutable_claims())[kUidA].set_phase(StateClaim::PREPARED);
+        return Status::OK();
+      });
+    };
+    ClaimPreparation preparer(std::move(o));
+    auto r = preparer.Prepare(f.Add(kUidB, "b", Share("cpudevnuma000", "2")));
+    REQUIRE(r.ok());
+    CHECK(recoveries == 1);
+    CHECK_FALSE(CpuSet::Parse(f.Entry(kUidB).cpus()).value().Intersects(CpuSet{0, 4}));
+  }
+}
+
 TEST_CASE("a claim rebuilt from its CDI file keeps its CPUs when it is prepared again") {
   Fixture f(CpuDeviceMode::kGrouped);
   REQUIRE(f.store

@@ -164,6 +164,9 @@ int RunDriver(const DriverConfig& config) {
     return api->GetResourceClaim(ns, name);
   };
   prep.metrics = &driver_metrics;
+  prep.recover_state = [&store, &config, &facts] {
+    return ReconcileAtStartup(&store, config.cdi_dir, facts).status();
+  };
   ClaimPreparation preparation(std::move(prep));
   preparation.RefreshPoolMetrics();
 
