@@ -103,6 +103,12 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
        GroupBy::kNumaNode,
        CpuSet{0, 1}},
       {"16em64t-4s2c2t", {"--group-by=socket"}, CpuDeviceMode::kGrouped, GroupBy::kSocket, {}},
+      // A 1.32/1.33 cluster: slices in the v1beta1 shape, on the v1beta1 path.
+      {"16em64t-4s2c2t",
+       {"--resource-api-version=v1beta1"},
+       CpuDeviceMode::kGrouped,
+       GroupBy::kNumaNode,
+       {}},
       {"16em64t-4s2c2t",
        {"--cpu-device-mode=individual"},
        CpuDeviceMode::kIndividual,
@@ -141,6 +147,10 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
         CHECK(slices.size() == (want.size() + 127) / 128);
       }
       CHECK(rig.driver().CountInLog("published ResourceSlices: pool=node-a") >= 1);
+      CHECK(rig.driver().CountInLog("server dropped fields") == 0);
+      const bool beta = !c.flags.empty() && c.flags[0] == "--resource-api-version=v1beta1";
+      CHECK(S(slices[0], {"apiVersion"}) ==
+            (beta ? "resource.k8s.io/v1beta1" : "resource.k8s.io/v1"));
       CHECK(rig.driver().WaitForLog("registered with kubelet", seconds(5)));
       CHECK(rig.StopDriver().value() == 0);
       CHECK(rig.driver().CountInLog("dracpu-driver stopped") == 1);
