@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/cpuset.h"
+#include "common/device_layout_choice.h"
 #include "common/flags.h"
 #include "common/status.h"
 
@@ -37,8 +38,6 @@ namespace dracpu {
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 std::optional<std::string> RealEnv(const std::string& name);
 
-enum class CpuDeviceMode { kGrouped, kIndividual };
-enum class GroupBy { kNumaNode, kSocket, kMachine };
 
 // Settings both binaries have.
 struct SharedConfig {

@@ -1,50 +1,42 @@
 // dracpu-driver: the node's DRA driver for exclusive CPUs.
 //
-// A subcommand dispatcher: `gatherinfo` prints the discovered topology. The serving mode (DRA
-// gRPC, registration, ResourceSlices) joins as another entry in kSubcommands.
+//   dracpu-driver [run] [FLAGS]                 the driver (driver/app/run_driver.h)
+//   dracpu-driver gatherinfo [--sysfs-root P]   print the discovered CPU topology as JSON
+//
+// Flags and the YAML file of --config are described by `dracpu-driver --help`; a flag wins over
+// the file (common/config.h).
 
 #include <glog/logging.h>
 
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "common/config.h"
+#include "common/logging.h"
+#include "driver/app/run_driver.h"
 #include "driver/gatherinfo.h"
 
-namespace {
-
-struct Subcommand {
-  const char* name;
-  int (*run)(const std::vector<std::string>& args);
-  const char* summary;
-};
-
-int GatherInfo(const std::vector<std::string>& args) {
-  return dracpu::driver::RunGatherInfo(args, std::cout, std::cerr);
-}
-
-const Subcommand kSubcommands[] = {
-    {"gatherinfo", GatherInfo, "gatherinfo [--sysfs-root PATH]  print the CPU topology as JSON"},
-};
-
-int Usage() {
-  std::cerr << "usage: dracpu-driver SUBCOMMAND [ARGS]\nsubcommands:\n";
-  for (const Subcommand& s : kSubcommands) std::cerr << "  " << s.summary << "\n";
-  return 2;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  FLAGS_logtostderr = true;
-  google::InitGoogleLogging(argv[0]);
-  if (argc < 2) return Usage();
-  for (const Subcommand& s : kSubcommands) {
-    if (std::strcmp(argv[1], s.name) == 0) {
-      return s.run(std::vector<std::string>(argv + 2, argv + argc));
-    }
+  dracpu::InitLogging(argv[0]);
+  std::vector<std::string> args = dracpu::ArgsFromArgv(argc, argv);
+  if (!args.empty() && args[0] == "gatherinfo") {
+    return dracpu::driver::RunGatherInfo(std::vector<std::string>(args.begin() + 1, args.end()),
+                                         std::cout, std::cerr);
   }
-  std::cerr << "dracpu-driver: unknown subcommand \"" << argv[1] << "\"\n";
-  return Usage();
+  if (!args.empty() && args[0] == "run") args.erase(args.begin());
+
+  dracpu::StatusOr<dracpu::DriverConfig> config = dracpu::ParseDriverConfig(args);
+  if (!config.ok()) {
+    std::cerr << "dracpu-driver: " << config.status().message() << "\n"
+              << "run `dracpu-driver --help` for the flags\n";
+    return 2;
+  }
+  if (config->shared.help) {
+    std::cout << "usage: dracpu-driver [run] [FLAGS] | dracpu-driver gatherinfo [--sysfs-root P]\n"
+              << dracpu::DriverUsage();
+    return 0;
+  }
+  dracpu::ApplyLogConfig(config->shared);
+  return dracpu::driver::RunDriver(*config);
 }

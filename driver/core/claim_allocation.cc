@@ -37,7 +37,7 @@ StatusOr<ClaimResult> ParseResult(const web::json::value& r, const std::string& 
 
 }  // namespace
 
-StatusOr<ClaimAllocation> ParseClaimAllocation(const web::json::value& claim) {
+StatusOr<AllocatedClaim> ParseClaimAllocation(const web::json::value& claim) {
   if (!claim.is_object()) return Status::InvalidArgument("ResourceClaim is not a JSON object");
   if (JsonField(claim, "apiVersion") != nullptr) {
     StatusOr<ResourceApiVersion> version = VersionOfObject(claim);
@@ -52,7 +52,7 @@ StatusOr<ClaimAllocation> ParseClaimAllocation(const web::json::value& claim) {
   if (metadata == nullptr || !metadata->is_object()) {
     return Status::InvalidArgument("ResourceClaim has no metadata");
   }
-  ClaimAllocation out;
+  AllocatedClaim out;
   out.uid = JsonString(*metadata, "uid").value_or("");
   out.ns = JsonString(*metadata, "namespace").value_or("");
   out.name = JsonString(*metadata, "name").value_or("");
@@ -95,7 +95,7 @@ StatusOr<ClaimAllocation> ParseClaimAllocation(const web::json::value& claim) {
   return out;
 }
 
-StatusOr<ClaimAllocation> ParseClaimAllocationJson(std::string_view body) {
+StatusOr<AllocatedClaim> ParseClaimAllocationJson(std::string_view body) {
   StatusOr<web::json::value> v = ParseJson(body, "ResourceClaim");
   if (!v.ok()) return v.status();
   return ParseClaimAllocation(*v);

@@ -34,7 +34,7 @@ struct ClaimResult {
   bool admin_access = false;
 };
 
-struct ClaimAllocation {
+struct AllocatedClaim {
   std::string uid;
   std::string ns;
   std::string name;
@@ -45,9 +45,9 @@ struct ClaimAllocation {
 };
 
 // REQUIRES: `claim` is a parsed JSON value (any shape; nothing here throws).
-StatusOr<ClaimAllocation> ParseClaimAllocation(const web::json::value& claim);
+StatusOr<AllocatedClaim> ParseClaimAllocation(const web::json::value& claim);
 // The same from the HTTP body text; Corruption when it is not JSON.
-StatusOr<ClaimAllocation> ParseClaimAllocationJson(std::string_view body);
+StatusOr<AllocatedClaim> ParseClaimAllocationJson(std::string_view body);
 
 }  // namespace dracpu
 

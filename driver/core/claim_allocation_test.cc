@@ -39,7 +39,7 @@ const char* const kIndividualClaimV1beta1 = R"({
 })";
 
 TEST_CASE("a grouped v1 claim yields its dra.cpu share and pod") {
-  ClaimAllocation c = ParseClaimAllocationJson(kGroupedClaimV1).value();
+  AllocatedClaim c = ParseClaimAllocationJson(kGroupedClaimV1).value();
   CHECK(c.uid == "0f0c4b62-5d0e-4f4a-9a4a-2c7f1f3e9b10");
   CHECK(c.ns == "default");
   CHECK(c.name == "pod1-cpus-x7k2p");
@@ -53,7 +53,7 @@ TEST_CASE("a grouped v1 claim yields its dra.cpu share and pod") {
 }
 
 TEST_CASE("v1beta1 and v1beta2 claims parse the same way") {
-  ClaimAllocation c = ParseClaimAllocationJson(kIndividualClaimV1beta1).value();
+  AllocatedClaim c = ParseClaimAllocationJson(kIndividualClaimV1beta1).value();
   REQUIRE(c.results.size() == 2);
   CHECK(c.results[1].device == "cpudev001");
   CHECK_FALSE(c.results[1].cpus.has_value());
@@ -127,7 +127,7 @@ TEST_CASE("a claim with only other drivers' results has no dra.cpu result") {
   auto v = web::json::value::parse(kGroupedClaimV1);
   v["status"]["allocation"]["devices"]["results"][0]["driver"] =
       web::json::value::string("dra.cpu.evil");
-  ClaimAllocation c = ParseClaimAllocation(v).value();
+  AllocatedClaim c = ParseClaimAllocation(v).value();
   CHECK(c.results.empty());
 }
 

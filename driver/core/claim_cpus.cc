@@ -7,11 +7,11 @@ namespace dracpu {
 
 namespace {
 
-std::string ClaimLabel(const ClaimAllocation& claim) {
+std::string ClaimLabel(const AllocatedClaim& claim) {
   return "claim " + claim.ns + "/" + claim.name + " (" + claim.uid + ")";
 }
 
-Status CheckNotHeld(const ClaimAllocation& claim, const CpuDevice& device, const CpuSet& held) {
+Status CheckNotHeld(const AllocatedClaim& claim, const CpuDevice& device, const CpuSet& held) {
   CpuSet taken = device.cpus & held;
   if (taken.Empty()) return Status::OK();
   return Status::FailedPrecondition(
@@ -20,7 +20,7 @@ Status CheckNotHeld(const ClaimAllocation& claim, const CpuDevice& device, const
       "claim; delete and re-create the claim so it is allocated again");
 }
 
-StatusOr<CpuSet> PlaceShare(const ClaimAllocation& claim, const ClaimResult& result,
+StatusOr<CpuSet> PlaceShare(const AllocatedClaim& claim, const ClaimResult& result,
                             const CpuDevice& device, const ClaimCpuContext& context,
                             const CpuSet& chosen) {
   // No consumedCapacity means the scheduler allocated the device as a whole (the
@@ -47,7 +47,7 @@ StatusOr<CpuSet> PlaceShare(const ClaimAllocation& claim, const ClaimResult& res
 
 }  // namespace
 
-StatusOr<CpuSet> ResolveClaimCpus(const ClaimAllocation& claim, const ClaimCpuContext& context) {
+StatusOr<CpuSet> ResolveClaimCpus(const AllocatedClaim& claim, const ClaimCpuContext& context) {
   const DeviceCatalog& catalog = *context.catalog;
   const bool grouped = catalog.layout().mode == CpuDeviceMode::kGrouped;
   CpuSet chosen;

@@ -48,7 +48,7 @@ struct ClaimCpuContext {
 
 // REQUIRES: context.catalog != nullptr; context.allocate set when the catalog is grouped.
 // An allocation with no dra.cpu result resolves to the empty set (nothing to prepare).
-StatusOr<CpuSet> ResolveClaimCpus(const ClaimAllocation& claim, const ClaimCpuContext& context);
+StatusOr<CpuSet> ResolveClaimCpus(const AllocatedClaim& claim, const ClaimCpuContext& context);
 
 }  // namespace dracpu
 

@@ -17,8 +17,8 @@ StatusOr<CpuSet> Lowest(const CpuSet& group, const CpuSet& free, int count) {
   return out;
 }
 
-ClaimAllocation Claim(std::vector<ClaimResult> results) {
-  ClaimAllocation c;
+AllocatedClaim Claim(std::vector<ClaimResult> results) {
+  AllocatedClaim c;
   c.uid = "uid-1";
   c.ns = "default";
   c.name = "claim";

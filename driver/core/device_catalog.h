@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "common/cpuset.h"
+#include "common/device_layout_choice.h"
 #include "common/status.h"
 #include "common/topology.h"
 
@@ -46,8 +47,6 @@ inline constexpr char kDriverName[] = "dra.cpu";
 // The consumable capacity of grouped devices: a count of whole CPUs.
 inline constexpr char kCpuCapacityName[] = "dra.cpu/cpu";
 
-enum class CpuDeviceMode { kGrouped, kIndividual };
-enum class GroupBy { kNumaNode, kSocket, kMachine };
 
 // "grouped" | "individual"; "numanode" | "socket" | "machine" (the flag and config spellings).
 StatusOr<CpuDeviceMode> ParseCpuDeviceMode(std::string_view text);

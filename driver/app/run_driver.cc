@@ -1,0 +1,222 @@
+#include "driver/app/run_driver.h"
+
+#include <glog/logging.h>
+#include <signal.h>
+
+#include <memory>
+#include <optional>
+
+#include "common/allocator.h"
+#include "common/boot_id.h"
+#include "common/http/http_endpoint.h"
+#include "common/metrics.h"
+#include "common/readiness.h"
+#include "common/state_store.h"
+#include "common/sysfs_topology.h"
+#include "driver/app/claim_preparation.h"
+#include "driver/app/driver_metrics.h"
+#include "driver/app/slice_publisher.h"
+#include "driver/app/startup_reconcile.h"
+#include "driver/core/device_catalog.h"
+#include "driver/core/resource_slices.h"
+#include "driver/kube/cluster_config.h"
+#include "driver/kube/kube_client.h"
+#include "driver/kubelet/kubelet_plugin.h"
+
+namespace dracpu::driver {
+namespace {
+
+constexpr char kRegistered[] = "registered with kubelet";
+constexpr char kPublished[] = "ResourceSlices published";
+
+// "auto": the newest version the server serves, else the named one.
+StatusOr<ResourceApiVersion> ChooseApiVersion(const std::string& setting,
+                                              kube::KubeClient* client) {
+  if (setting != "auto") return ParseResourceApiVersion(setting);
+  StatusOr<std::vector<std::string>> served = client->ServedResourceVersions();
+  if (!served.ok()) return served.status().Annotate("discovering resource.k8s.io versions");
+  for (const char* name : {"v1", "v1beta2", "v1beta1"}) {
+    if (std::find(served->begin(), served->end(), name) != served->end()) {
+      return ParseResourceApiVersion(name);
+    }
+  }
+  return Status::FailedPrecondition(
+      "the API server serves no resource.k8s.io version this driver speaks (v1, v1beta2, "
+      "v1beta1); DRA needs Kubernetes 1.32 or later");
+}
+
+StatusOr<std::unique_ptr<kube::KubeClient>> MakeClient(const DriverConfig& config,
+                                                       DriverMetrics* metrics,
+                                                       ResourceApiVersion* version) {
+  StatusOr<kube::ClusterConfig> cluster = kube::ResolveClusterConfig(config.kubeconfig);
+  if (!cluster.ok()) return cluster.status().Annotate("API server configuration");
+  kube::KubeClient::Options options;
+  options.on_attempt = [metrics](const std::string& verb, int, std::chrono::microseconds took) {
+    metrics->ObserveApiRequest(verb, std::chrono::duration<double>(took).count());
+  };
+  StatusOr<std::unique_ptr<kube::KubeClient>> client = kube::KubeClient::Create(*cluster, options);
+  if (!client.ok()) return client.status();
+  StatusOr<ResourceApiVersion> chosen =
+      ChooseApiVersion(config.resource_api_version, client->get());
+  if (!chosen.ok()) return chosen.status();
+  *version = *chosen;
+  if (*version == options.api_version) return client;
+  // The client's paths follow its version; make one for the chosen version.
+  options.api_version = *version;
+  return kube::KubeClient::Create(*cluster, options);
+}
+
+// The Node's UID for the slices' ownerReference; "" (unowned slices) when it cannot be read.
+std::string NodeUid(kube::KubeClient* client, const std::string& node_name) {
+  StatusOr<web::json::value> node = client->GetNode(node_name);
+  if (!node.ok()) {
+    LOG(WARNING) << "reading Node " << node_name << " failed (" << node.status()
+                 << "); publishing ResourceSlices without an owner";
+    return "";
+  }
+  return kube::JsonString(*node, {"metadata", "uid"});
+}
+
+// Blocks until SIGTERM or SIGINT, reporting registration changes meanwhile.
+void WaitForStop(const sigset_t& signals, const kubelet::KubeletPlugin& plugin) {
+  bool was_registered = false;
+  std::string last_error;
+  timespec tick{0, 200 * 1000 * 1000};
+  while (true) {
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      LOG(INFO) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << "; stopping";
+      return;
+    }
+    const bool registered = plugin.registered();
+    if (registered && !was_registered) LOG(INFO) << kRegistered;
+    std::string error = plugin.last_registration_error();
+    if (!registered && !error.empty() && error != last_error) {
+      LOG(ERROR) << "kubelet registration failed: " << error;
+    }
+    last_error = error;
+    was_registered = registered;
+  }
+}
+
+}  // namespace
+
+int RunDriver(const DriverConfig& config) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto fail = [](const std::string& what, const Status& status) {
+    LOG(ERROR) << "dracpu-driver: " << what << ": " << status;
+    return 1;
+  };
+
+  StatusOr<Topology> topology = DiscoverTopology(config.sysfs_root);
+  if (!topology.ok()) return fail("topology discovery", topology.status());
+  DeviceLayout layout{config.cpu_device_mode, config.group_by, config.reserved_cpus};
+  StatusOr<DeviceCatalog> catalog = DeviceCatalog::Build(*topology, layout);
+  if (!catalog.ok()) return fail("devices", catalog.status());
+  const CpuAllocator allocator(*topology);
+  GroupCpuAllocator allocate = [&](const CpuSet&, const CpuSet& free, int n) {
+    AllocationRequest request;
+    request.cpus = n;
+    request.full_cores = config.full_cores;
+    request.spread_numa = config.spread_numa;
+    return allocator.Allocate(free, request);
+  };
+  LOG(INFO) << "node " << config.node_name << ": " << topology->online().Size()
+            << " online CPUs, reserved "
+            << (config.reserved_cpus.Empty() ? "none" : config.reserved_cpus.ToString()) << ", "
+            << catalog->devices().size() << " devices (" << CpuDeviceModeName(layout.mode)
+            << (layout.mode == CpuDeviceMode::kGrouped
+                    ? std::string(" by ") + GroupByName(layout.group_by)
+                    : std::string())
+            << ")";
+
+  StatusOr<std::string> boot_id = ReadBootId(config.proc_root);
+  if (!boot_id.ok()) return fail("boot id", boot_id.status());
+  StateStore store(config.shared.state_dir);
+  NodeFacts facts{config.node_name, *boot_id, topology->online(), config.reserved_cpus,
+                  catalog->allocatable()};
+  StatusOr<StartupSummary> reconciled = ReconcileAtStartup(&store, config.cdi_dir, facts);
+  if (!reconciled.ok()) return fail("state file", reconciled.status());
+
+  metrics::Registry registry;
+  DriverMetrics driver_metrics(&registry);
+  Readiness readiness({kRegistered, kPublished});
+
+  ResourceApiVersion version = ResourceApiVersion::kV1;
+  StatusOr<std::unique_ptr<kube::KubeClient>> client =
+      MakeClient(config, &driver_metrics, &version);
+  if (!client.ok()) return fail("API client", client.status());
+  kube::KubeClient* api = client->get();
+  LOG(INFO) << "using resource.k8s.io/" << ResourceApiVersionName(version);
+
+  ClaimPreparationOptions prep;
+  prep.node_name = config.node_name;
+  prep.cdi_dir = config.cdi_dir;
+  prep.catalog = &*catalog;
+  prep.allocate = allocate;
+  prep.store = &store;
+  prep.fetch_claim = [api](const std::string& ns, const std::string& name) {
+    return api->GetResourceClaim(ns, name);
+  };
+  prep.metrics = &driver_metrics;
+  prep.recover_state = [&store, &config, &facts] {
+    return ReconcileAtStartup(&store, config.cdi_dir, facts).status();
+  };
+  ClaimPreparation preparation(std::move(prep));
+  preparation.RefreshPoolMetrics();
+
+  std::vector<kubelet::DeviceId> device_ids;
+  for (const CpuDevice& device : catalog->devices()) {
+    device_ids.push_back({config.node_name, device.name});
+  }
+  kubelet::KubeletPluginOptions plugin_options;
+  plugin_options.registry_dir = config.kubelet_registry_dir;
+  plugin_options.plugins_dir = config.kubelet_plugins_dir;
+  auto plugin = std::make_unique<kubelet::KubeletPlugin>(plugin_options, &preparation,
+                                                         [device_ids] { return device_ids; });
+
+  HttpEndpointOptions http;
+  http.port = config.shared.http_port;
+  http.registry = &registry;
+  http.readiness = [&readiness, &plugin] {
+    readiness.Set(kRegistered, plugin->registered());
+    return readiness.Check();
+  };
+  StatusOr<std::unique_ptr<HttpEndpoint>> endpoint = HttpEndpoint::Start(std::move(http));
+  if (!endpoint.ok()) return fail("HTTP endpoint", endpoint.status());
+  LOG(INFO) << "serving /healthz and /metrics on " << (*endpoint)->url();
+
+  SlicePublisherOptions publish;
+  publish.client = api;
+  publish.node_name = config.node_name;
+  publish.version = version;
+  publish.desired =
+      BuildResourceSlices(*catalog, {config.node_name, NodeUid(api, config.node_name)});
+  publish.metrics = &driver_metrics;
+  publish.on_published = [&readiness, &plugin] {
+    readiness.Set(kPublished, true);
+    plugin->DevicesChanged();
+  };
+  SlicePublisher publisher(std::move(publish));
+  publisher.Start();
+
+  Status started = plugin->Start();
+  if (!started.ok()) {
+    publisher.Stop();
+    return fail("kubelet plugin", started);
+  }
+
+  WaitForStop(signals, *plugin);
+  plugin->Stop();
+  publisher.Stop();
+  (*endpoint)->Stop();
+  LOG(INFO) << "dracpu-driver stopped";
+  return 0;
+}
+
+}  // namespace dracpu::driver

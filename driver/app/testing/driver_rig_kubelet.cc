@@ -1,0 +1,36 @@
+// The kubelet half of DriverRig (see driver_rig.h for why it is a file of its own).
+
+#include "driver/app/testing/driver_rig.h"
+#include "e2e/kubelet_standin/kubelet_standin.h"
+
+namespace dracpu::testing {
+
+struct DriverRig::Kubelet {
+  standin::KubeletStandin standin;
+  standin::RegisteredPlugin plugin;
+};
+
+void DriverRig::KubeletDeleter::operator()(Kubelet* kubelet) const { delete kubelet; }
+
+Status DriverRig::RegisterKubelet() {
+  standin::StandinOptions options;
+  options.root_dir = root_ + "/kubelet";
+  kubelet_.reset(new Kubelet{standin::KubeletStandin(options), {}});
+  StatusOr<standin::RegisteredPlugin> plugin =
+      kubelet_->standin.Register(registry_dir() + "/dra.cpu-reg.sock");
+  if (!plugin.ok()) return plugin.status();
+  kubelet_->plugin = std::move(*plugin);
+  return Status::OK();
+}
+
+StatusOr<std::map<std::string, kubelet::ClaimOutcome>> DriverRig::Prepare(
+    const std::vector<kubelet::ClaimRef>& claims) {
+  return kubelet_->standin.Prepare(kubelet_->plugin, claims);
+}
+
+StatusOr<std::map<std::string, std::string>> DriverRig::Unprepare(
+    const std::vector<kubelet::ClaimRef>& claims) {
+  return kubelet_->standin.Unprepare(kubelet_->plugin, claims);
+}
+
+}  // namespace dracpu::testing
