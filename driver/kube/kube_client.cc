@@ -94,9 +94,14 @@ StatusOr<Json> KubeClient::Call(const std::string& verb, const std::string& path
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at));
     }
     std::chrono::milliseconds wait{0};
+    // The words operators grep for (docs/troubleshooting.md); status=0 means no HTTP answer.
+    auto log_failure = [&](int code) {
+      LOG(WARNING) << "API request failed: verb=" << verb << " path=" << target
+                   << " status=" << code << " attempt=" << attempt + 1 << ": " << last;
+    };
     if (!response.ok()) {
       last = response.status();
-      LOG(WARNING) << verb << " " << target << " failed (attempt " << attempt + 1 << "): " << last;
+      log_failure(0);
       if (last.code() == Status::Code::kDeadlineExceeded) return last;
       if (!last.IsUnavailable()) return last;
     } else if (response->code >= 200 && response->code < 300) {
@@ -104,7 +109,7 @@ StatusOr<Json> KubeClient::Call(const std::string& verb, const std::string& path
       return ParseJson(response->body, verb + " " + target);
     } else {
       last = StatusFromHttp(verb, target, response->code, response->body);
-      LOG(WARNING) << "attempt " << attempt + 1 << ": " << last;
+      log_failure(response->code);
       if (response->code == 401 && !reauthenticated) {
         reauthenticated = true;
         transport_->tokens().Invalidate();

@@ -48,12 +48,12 @@ std::map<std::string, ClaimOutcome> ClaimBatch::PrepareAll(const std::vector<Cla
     Clock::time_point start = Clock::now();
     ClaimOutcome outcome = PrepareOne(claim);
     if (outcome.ok()) {
-      LOG(INFO) << "prepare " << api << " claim " << DescribeClaim(claim)
+      VLOG(1) << "prepare " << api << " claim " << DescribeClaim(claim)
                 << ": ok, cdi=" << JoinCdiIds(outcome.devices)
                 << (outcome.log_detail.empty() ? "" : " ") << outcome.log_detail << " in "
                 << MillisSince(start) << " ms";
     } else {
-      LOG(WARNING) << "prepare " << api << " claim " << DescribeClaim(claim)
+      VLOG(1) << "prepare " << api << " claim " << DescribeClaim(claim)
                    << ": failed: " << outcome.error << " in " << MillisSince(start) << " ms";
     }
     outcomes.emplace(claim.uid, std::move(outcome));
@@ -70,10 +70,10 @@ std::map<std::string, std::string> ClaimBatch::UnprepareAll(const std::vector<Cl
     Clock::time_point start = Clock::now();
     std::string error = UnprepareOne(claim);
     if (error.empty()) {
-      LOG(INFO) << "unprepare " << api << " claim " << DescribeClaim(claim) << ": ok in "
+      VLOG(1) << "unprepare " << api << " claim " << DescribeClaim(claim) << ": ok in "
                 << MillisSince(start) << " ms";
     } else {
-      LOG(WARNING) << "unprepare " << api << " claim " << DescribeClaim(claim)
+      VLOG(1) << "unprepare " << api << " claim " << DescribeClaim(claim)
                    << ": failed: " << error << " in " << MillisSince(start) << " ms";
     }
     errors.emplace(claim.uid, std::move(error));
