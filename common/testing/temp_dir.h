@@ -21,6 +21,7 @@ class TempDir {
   TempDir& operator=(TempDir&&) = delete;
 
   const std::string& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
 
  private:
   std::string path_;

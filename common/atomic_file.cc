@@ -1,0 +1,92 @@
+#include "common/atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "common/scoped_fd.h"
+
+namespace dracpu {
+namespace {
+
+Status ErrnoStatus(const std::string& what, const char* op, int err) {
+  std::string msg = what + ": " + op + ": " + std::strerror(err);
+  if (err == ENOENT) return Status::NotFound(msg);
+  if (err == EACCES || err == EPERM) return Status::PermissionDenied(msg);
+  return Status::IOError(msg);
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(what, "write", errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+StatusOr<std::string> ReadAll(int fd, const std::string& what, size_t max_bytes) {
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(what, "read", errno);
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > max_bytes) {
+      return Status::ResourceExhausted(what + ": larger than " + std::to_string(max_bytes) +
+                                       " bytes");
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes) {
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus(path, "open", errno);
+  return ReadAll(fd.get(), path, max_bytes);
+}
+
+Status WriteFileAtomically(const std::string& path, std::string_view contents, mode_t perms) {
+  const std::string tmp = path + ".tmp";
+  {
+    ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perms));
+    if (!fd.valid()) return ErrnoStatus(tmp, "open", errno);
+    // A stale .tmp from a killed writer may carry other bits, and open() applied the umask.
+    if (::fchmod(fd.get(), perms) != 0) return ErrnoStatus(tmp, "chmod", errno);
+    DRACPU_RETURN_IF_ERROR(WriteAll(fd.get(), contents, tmp));
+    if (::fsync(fd.get()) != 0) return ErrnoStatus(tmp, "fsync", errno);
+    // A deferred write error surfaces at close on some file systems (NFS).
+    if (::close(fd.Release()) != 0) return ErrnoStatus(tmp, "close", errno);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(path, "rename", errno);
+  return FsyncDir(DirName(path));
+}
+
+Status FsyncDir(const std::string& dir) {
+  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus(dir, "open", errno);
+  if (::fsync(fd.get()) != 0) return ErrnoStatus(dir, "fsync", errno);
+  return Status::OK();
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace dracpu
