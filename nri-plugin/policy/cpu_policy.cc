@@ -71,7 +71,8 @@ std::vector<CpusetUpdate> CpuPolicy::SetAllocations(AllocationView view) {
     it = view_.claims.count(it->first) ? std::next(it) : bindings_.erase(it);
   }
   CpuSet pool = SharedPool();
-  if ((view_.online - view_.reserved - exclusive_).Empty()) {
+  // No online CPUs means no state file yet: the pool is unknown, not empty (nothing to log).
+  if (!view_.online.Empty() && (view_.online - view_.reserved - exclusive_).Empty()) {
     LOG(ERROR) << "state generation " << view_.generation
                << " leaves no shared CPU; shared containers fall back to " << pool.ToString();
   }

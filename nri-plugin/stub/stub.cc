@@ -121,9 +121,15 @@ void Stub::Run() {
                    << "); not reconnecting";
       return;
     }
-    LOG(WARNING) << "nri: runtime connection on " << options_.socket_path << " ended ("
-                 << (why.ok() ? "closed by the runtime" : why.ToString()) << "); reconnecting in "
-                 << backoff.count() << " ms";
+    // Wording from docs/troubleshooting.md, which operators grep for.
+    if (was_registered) {
+      LOG(WARNING) << "runtime connection lost; reconnecting in " << backoff.count() << " ms ("
+                   << (why.ok() ? "closed by the runtime" : why.ToString()) << ")";
+    } else {
+      LOG(WARNING) << "NRI connect failed: " << options_.socket_path << ": "
+                   << (why.ok() ? "closed by the runtime" : why.ToString()) << "; retrying in "
+                   << backoff.count() << " ms";
+    }
     if (!SleepUnlessStopped(backoff)) return;
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
@@ -138,6 +144,7 @@ Status Stub::RunSession() {
     fd = ttrpc::ConnectUnix(options_.socket_path);
   }
   if (!fd.ok()) return fd.status();
+  if (options_.preconnected_fd < 0) LOG(INFO) << "connected to NRI socket " << options_.socket_path;
   auto session = std::make_shared<Session>(std::move(*fd), handlers_, events_,
                                            [this] { synchronized_ = true; });
   // Serve the Plugin service before registering: the runtime may call Configure before our
@@ -165,8 +172,8 @@ Status Stub::RunSession() {
                                                   options_.register_timeout);
   if (registered.ok()) {
     registered_ = true;
-    LOG(INFO) << "nri: registered as " << options_.plugin_idx << "-" << options_.plugin_name
-              << " on " << options_.socket_path;
+    LOG(INFO) << "registered with runtime as " << options_.plugin_idx << "-"
+              << options_.plugin_name;
   } else {
     LOG(WARNING) << "nri: RegisterPlugin failed: " << registered;
     session->conn.Close();
