@@ -57,11 +57,15 @@ void StateWatcher::TryWatch() {
   if (watching_) return;
   watch_ = inotify_add_watch(inotify_fd_, dir_.c_str(), kEvents | IN_ONLYDIR);
   if (watch_ < 0) {
-    VLOG(1) << "state folder " << dir_ << " not watchable yet (" << strerror(errno)
-            << "); polling every " << period_.count() << " ms";
+    if (!poll_logged_) {
+      LOG(INFO) << "state folder " << dir_ << " not watchable yet (" << strerror(errno)
+                << "); checking it every " << period_.count() << " ms";
+      poll_logged_ = true;
+    }
     return;
   }
   watching_ = true;
+  poll_logged_ = false;
   VLOG(1) << "watching state folder " << dir_;
 }
 

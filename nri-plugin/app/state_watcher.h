@@ -57,6 +57,7 @@ class StateWatcher {
   int wake_fd_ = -1;  // eventfd: Wake and Stop
   int watch_ = -1;
   std::atomic<bool> watching_{false};
+  bool poll_logged_ = false;  // "not watchable" said once until the watch works
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
