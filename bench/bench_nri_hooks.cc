@@ -77,6 +77,7 @@ int main() {
   Die((*node)->StartPlugin(), "start dracpu-nri");
   RuntimeStandin& rt = (*node)->runtime();
   Bench b{node->get()};
+  StatusOr<long> rss_idle = ResidentKiB((*node)->plugin_pid());
 
   // 500 running containers: 100 pods, each one claim container (8 CPUs) and 4 shared ones.
   int next_cpu = 2, claims = 0;
@@ -96,7 +97,8 @@ int main() {
   for (int i = 0; i < 300; ++i) {
     Die(rt.RemoveContainer(b.Run(bench_pod, "s" + std::to_string(i), {})), "remove");
   }
-  Print("CreateContainer, shared container (at stand-in)", rt.HookLatency("CreateContainer"));
+  LatencySummary shared = rt.HookLatency("CreateContainer");
+  Print("CreateContainer, shared container (at stand-in)", shared);
 
   // Claim containers: claims prepared beforehand (the state file re-read happens once, at the
   // first create after the last write); each create shrinks the 400 shared containers.
@@ -109,13 +111,17 @@ int main() {
   b.Run(bench_pod, "warm", {});  // absorbs the state file re-read
   rt.ClearLatencies();
   for (auto& [pod, dev] : prepared) Die(rt.RemoveContainer(b.Run(pod, "w", {dev})), "remove");
-  Print("CreateContainer, claim container + 400 updates", rt.HookLatency("CreateContainer"));
+  LatencySummary claim = rt.HookLatency("CreateContainer");
+  Print("CreateContainer, claim container + 400 updates", claim);
 
   for (int i = 0; i < 1000; ++i) {
     StatusOr<std::chrono::nanoseconds> d = rt.PingPlugin();
     Die(d.status(), "ping");
   }
-  Print("socket round trip (UNIMPLEMENTED method)", rt.HookLatency("DracpuStandinPing"));
+  LatencySummary ping = rt.HookLatency("DracpuStandinPing");
+  Print("socket round trip (UNIMPLEMENTED method)", ping);
+  std::printf("%-52s shared %.1f us, claim %.1f us\n", "CreateContainer median minus round trip",
+              shared.median_us - ping.median_us, claim.median_us - ping.median_us);
 
   // Synchronize with 1000 containers after a plugin restart.
   for (int i = 0; i < 500; ++i) b.Run(bench_pod, "more" + std::to_string(i), {});
@@ -129,6 +135,8 @@ int main() {
   std::printf("%-52s %.1f ms\n", "process start to synchronized, 1000 containers", handshake_ms);
 
   StatusOr<long> rss1000 = ResidentKiB((*node)->plugin_pid());
+  std::printf("%-52s %s KiB (no containers, first process)\n", "dracpu-nri VmRSS",
+              rss_idle.ok() ? std::to_string(*rss_idle).c_str() : "?");
   std::printf("%-52s %s KiB (500 containers, first process)\n", "dracpu-nri VmRSS",
               rss500.ok() ? std::to_string(*rss500).c_str() : "?");
   std::printf("%-52s %s KiB (1000 containers, after restart; target <= 8192)\n", "dracpu-nri VmRSS",

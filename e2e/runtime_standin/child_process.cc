@@ -17,10 +17,14 @@ namespace dracpu::standin {
 
 ChildProcess::~ChildProcess() { Kill(); }
 
-Status ChildProcess::Start(const std::vector<std::string>& argv, const std::string& log_path) {
+Status ChildProcess::Start(const std::vector<std::string>& argv, const std::string& log_path,
+                           const std::string& stdin_path) {
   if (running()) return Status::FailedPrecondition("already running");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (!stdin_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, stdin_path.c_str(), O_RDONLY, 0);
+  }
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
@@ -33,6 +37,23 @@ Status ChildProcess::Start(const std::vector<std::string>& argv, const std::stri
   if (rc != 0) return Status::IOError("cannot start " + argv[0] + ": " + strerror(rc));
   pid_ = pid;
   return Status::OK();
+}
+
+StatusOr<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
+  if (!running()) return Status::FailedPrecondition("not running");
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) break;
+    if (r < 0 && errno != EINTR) return Status::IOError(std::string("waitpid: ") + strerror(errno));
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::DeadlineExceeded("process " + std::to_string(pid_) + " still running");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+  return status;
 }
 
 int ChildProcess::Stop(std::chrono::milliseconds grace) {

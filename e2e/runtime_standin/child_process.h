@@ -22,9 +22,13 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // Runs `argv` (argv[0] is the path) with stdout and stderr appended to `log_path`.
-  // REQUIRES: not running.
-  Status Start(const std::vector<std::string>& argv, const std::string& log_path);
+  // Runs `argv` (argv[0] is the path) with stdout and stderr appended to `log_path` and, when
+  // given, stdin read from `stdin_path`. REQUIRES: not running.
+  Status Start(const std::vector<std::string>& argv, const std::string& log_path,
+               const std::string& stdin_path = "");
+  // Waits up to `timeout` for the process to exit by itself; its waitpid status, or
+  // DeadlineExceeded (it keeps running).
+  StatusOr<int> Wait(std::chrono::milliseconds timeout);
   // SIGTERM, then SIGKILL after `grace`; returns the exit status as waitpid reports it, or -1
   // when nothing was running.
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));

@@ -109,8 +109,12 @@ std::vector<api::ContainerUpdate> RuntimeStandin::ApplyUpdatesLocked(
   return failed;
 }
 
-api::UpdateContainersResponse RuntimeStandin::OnUnsolicitedUpdate(
-    const api::UpdateContainersRequest& req) {
+StatusOr<api::UpdateContainersResponse> RuntimeStandin::OnUnsolicitedUpdate(
+    const PluginLink& link, const api::UpdateContainersRequest& req) {
+  while (!event_mu_.try_lock_for(std::chrono::milliseconds(20))) {
+    if (link.closed()) return Status::Unavailable("plugin connection closed");
+  }
+  std::lock_guard<std::timed_mutex> events(event_mu_, std::adopt_lock);
   api::UpdateContainersResponse resp;
   std::lock_guard<std::mutex> lock(mu_);
   for (api::ContainerUpdate& f : ApplyUpdatesLocked(req.update())) *resp.add_failed() = f;
@@ -122,7 +126,7 @@ api::UpdateContainersResponse RuntimeStandin::OnUnsolicitedUpdate(
 }
 
 StatusOr<std::string> RuntimeStandin::RunPod(const PodSpec& spec) {
-  std::lock_guard<std::mutex> events(event_mu_);
+  std::lock_guard<std::timed_mutex> events(event_mu_);
   std::string id;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -142,7 +146,7 @@ StatusOr<std::string> RuntimeStandin::CreateContainer(const std::string& pod_id,
                                                       const std::string& name,
                                                       const std::vector<std::string>& env,
                                                       const std::vector<std::string>& cdi) {
-  std::lock_guard<std::mutex> events(event_mu_);
+  std::lock_guard<std::timed_mutex> events(event_mu_);
   api::CreateContainerRequest req;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -227,7 +231,7 @@ StatusOr<std::string> RuntimeStandin::CreateContainer(const std::string& pod_id,
 }
 
 Status RuntimeStandin::StartContainer(const std::string& id) {
-  std::lock_guard<std::mutex> events(event_mu_);
+  std::lock_guard<std::timed_mutex> events(event_mu_);
   std::string pod_id;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -248,7 +252,7 @@ Status RuntimeStandin::StartContainer(const std::string& id) {
 }
 
 Status RuntimeStandin::StopContainer(const std::string& id) {
-  std::lock_guard<std::mutex> events(event_mu_);
+  std::lock_guard<std::timed_mutex> events(event_mu_);
   api::StopContainerRequest req;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -272,7 +276,7 @@ Status RuntimeStandin::StopContainer(const std::string& id) {
 
 Status RuntimeStandin::RemoveContainer(const std::string& id) {
   DRACPU_RETURN_IF_ERROR(StopContainer(id));
-  std::lock_guard<std::mutex> events(event_mu_);
+  std::lock_guard<std::timed_mutex> events(event_mu_);
   std::string pod_id;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -300,7 +304,7 @@ Status RuntimeStandin::RemovePod(const std::string& pod_id) {
     }
   }
   for (const std::string& id : ids) DRACPU_RETURN_IF_ERROR(RemoveContainer(id));
-  std::lock_guard<std::mutex> events(event_mu_);
+  std::lock_guard<std::timed_mutex> events(event_mu_);
   Notify(api::STOP_POD_SANDBOX, pod_id, "");
   Notify(api::REMOVE_POD_SANDBOX, pod_id, "");
   std::lock_guard<std::mutex> lock(mu_);

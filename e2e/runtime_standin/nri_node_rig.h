@@ -16,6 +16,18 @@
 
 namespace dracpu::standin {
 
+// The driver's side as files, for rigs that run the runtime some other way (the CLI test).
+// An empty state file (no claims) with these CPUs.
+Status WriteInitialState(const std::string& state_dir, const std::string& online,
+                         const std::string& reserved);
+// The claim Prepared in the state file, then its CDI spec; returns the CDI device id.
+StatusOr<std::string> WritePreparedClaim(const std::string& state_dir, const std::string& cdi_dir,
+                                         const std::string& uid, const std::string& cpus,
+                                         const std::vector<std::string>& pod_uids);
+// The command line of dracpu-nri for this socket and state folder.
+std::vector<std::string> PluginArgv(const std::string& binary, const std::string& socket,
+                                    const std::string& state_dir, int verbosity);
+
 struct NodeRigOptions {
   std::string dir;            // an empty folder of the caller's; everything lives inside
   std::string plugin_binary;  // dracpu-nri

@@ -67,7 +67,7 @@ PluginLink::PluginLink(ttrpc::UniqueFd fd, UpdateFn on_update, LatencyFn on_late
   server.RegisterTyped<api::UpdateContainersRequest, api::UpdateContainersResponse>(
       kRuntimeService, "UpdateContainers",
       [this](const api::UpdateContainersRequest& req, const ttrpc::CallContext&)
-          -> StatusOr<api::UpdateContainersResponse> { return on_update_(req); });
+          -> StatusOr<api::UpdateContainersResponse> { return on_update_(*this, req); });
   mux_.Start([](const Status& why) {
     LOG(INFO) << "runtime stand-in: plugin connection ended"
               << (why.ok() ? "" : ": " + why.ToString());

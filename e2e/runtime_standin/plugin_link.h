@@ -30,9 +30,9 @@ inline constexpr char kRuntimeService[] = "nri.pkg.api.v1alpha1.Runtime";
 
 class PluginLink {
  public:
-  // Applies unsolicited updates; returns the ones that failed.
-  using UpdateFn =
-      std::function<api::UpdateContainersResponse(const api::UpdateContainersRequest&)>;
+  // Applies unsolicited updates received on `link`; returns the ones that failed.
+  using UpdateFn = std::function<StatusOr<api::UpdateContainersResponse>(
+      const PluginLink& link, const api::UpdateContainersRequest&)>;
   // Called with the round-trip time of every plugin call (method name, duration).
   using LatencyFn = std::function<void(const std::string&, std::chrono::nanoseconds)>;
 

@@ -36,7 +36,7 @@ RuntimeStandin::~RuntimeStandin() {
   stopping_ = true;
   if (acceptor_.joinable()) acceptor_.join();
   {
-    std::lock_guard<std::mutex> events(event_mu_);
+    std::lock_guard<std::timed_mutex> events(event_mu_);
     ClosePlugin("runtime stand-in shutting down");
   }
   unlink(options_.socket_path.c_str());
@@ -66,12 +66,14 @@ void RuntimeStandin::AcceptLoop() {
     }
     auto link = std::make_shared<PluginLink>(
         std::move(*fd),
-        [this](const api::UpdateContainersRequest& r) { return OnUnsolicitedUpdate(r); },
+        [this](const PluginLink& l, const api::UpdateContainersRequest& r) {
+          return OnUnsolicitedUpdate(l, r);
+        },
         [this](const std::string& m, std::chrono::nanoseconds d) { RecordLatency(m, d); });
     // One connection at a time, as the runtime does: register, configure, sync, next accept.
     Status s = link->WaitRegistered(options_.registration_timeout);
     if (s.ok()) {
-      std::lock_guard<std::mutex> events(event_mu_);
+      std::lock_guard<std::timed_mutex> events(event_mu_);
       s = Handshake(link);
     }
     if (!s.ok()) {
@@ -180,7 +182,7 @@ Status RuntimeStandin::WaitForPlugin(std::chrono::milliseconds timeout, uint64_t
 }
 
 void RuntimeStandin::DropPlugin() {
-  std::lock_guard<std::mutex> events(event_mu_);
+  std::lock_guard<std::timed_mutex> events(event_mu_);
   ClosePlugin("dropped on request");
 }
 
@@ -190,7 +192,7 @@ Status RuntimeStandin::Restart() {
   listener_.Reset();
   unlink(options_.socket_path.c_str());
   {
-    std::lock_guard<std::mutex> events(event_mu_);
+    std::lock_guard<std::timed_mutex> events(event_mu_);
     ClosePlugin("runtime restarting");
   }
   LOG(INFO) << "runtime stand-in: restarting, listening again on " << options_.socket_path;
@@ -225,7 +227,7 @@ void RuntimeStandin::ClearLatencies() {
 }
 
 StatusOr<std::chrono::nanoseconds> RuntimeStandin::PingPlugin() {
-  std::lock_guard<std::mutex> events(event_mu_);
+  std::lock_guard<std::timed_mutex> events(event_mu_);
   std::shared_ptr<PluginLink> link = LivePlugin();
   if (!link) return Status::Unavailable("no plugin connected");
   auto start = std::chrono::steady_clock::now();

@@ -155,14 +155,20 @@ class RuntimeStandin {
   std::vector<api::ContainerUpdate> ApplyUpdatesLocked(
       const google::protobuf::RepeatedPtrField<api::ContainerUpdate>& updates);
   Status SetCpusLocked(Record& r, const std::string& cpus);
-  api::UpdateContainersResponse OnUnsolicitedUpdate(const api::UpdateContainersRequest& req);
+  // Applied under the event lock, as the runtime's updateContainers takes its global lock: an
+  // update the plugin computed before an event is applied after that event, never in its
+  // middle. Gives up (Unavailable) when the link closes while waiting.
+  StatusOr<api::UpdateContainersResponse> OnUnsolicitedUpdate(
+      const PluginLink& link, const api::UpdateContainersRequest& req);
   void RecordLatency(const std::string& method, std::chrono::nanoseconds d);
   static ContainerView View(const Record& r);
 
   RuntimeOptions options_;
   std::unique_ptr<CpusetCgroups> cgroups_;  // guarded by mu_
 
-  std::mutex event_mu_;  // serializes events and handshakes, as the runtime's lock does
+  // Serializes events, handshakes and unsolicited updates, as the runtime's lock does. Timed so
+  // that an update waiting for it can notice its connection closing.
+  std::timed_mutex event_mu_;
   std::shared_ptr<PluginLink> plugin_;     // guarded by event_mu_ and mu_ (either to read)
   bool fallback_to_state_change_ = false;  // plugin answered UNIMPLEMENTED to a v0.12 RPC
   CdiCache cdi_;                           // guarded by event_mu_
