@@ -19,14 +19,6 @@ ContainerInfo ToContainerInfo(const api::PodSandbox& pod, const api::Container& 
   return info;
 }
 
-api::ContainerUpdate ToContainerUpdate(const std::string& container_id, const CpuSet& cpus) {
-  api::ContainerUpdate u;
-  u.set_container_id(container_id);
-  u.mutable_linux()->mutable_resources()->mutable_cpu()->set_cpus(cpus.ToString());
-  u.set_ignore_failure(true);
-  return u;
-}
-
 namespace {
 
 // Later moves of one container replace earlier ones; an empty cpuset (pool unknown) is no move.
@@ -36,19 +28,31 @@ void AddMoves(const std::vector<CpusetUpdate>& moves, std::map<std::string, CpuS
   }
 }
 
-template <typename Repeated>
-void AppendUpdates(const std::map<std::string, CpuSet>& batch, Repeated* out) {
-  for (const auto& [id, cpus] : batch) *out->Add() = ToContainerUpdate(id, cpus);
-}
-
+// One update per container. Most of a batch shares one cpuset (the shared pool), and printing a
+// cpulist of thousands of CPUs is the dominant cost, so each distinct set is printed once.
 std::vector<api::ContainerUpdate> ToUpdates(const std::map<std::string, CpuSet>& batch) {
   std::vector<api::ContainerUpdate> out;
   out.reserve(batch.size());
-  for (const auto& [id, cpus] : batch) out.push_back(ToContainerUpdate(id, cpus));
+  const CpuSet* printed = nullptr;
+  std::string cpulist;
+  for (const auto& [id, cpus] : batch) {
+    if (printed == nullptr || *printed != cpus) {
+      printed = &cpus;
+      cpulist = cpus.ToString();
+    }
+    api::ContainerUpdate& u = out.emplace_back();
+    u.set_container_id(id);
+    u.mutable_linux()->mutable_resources()->mutable_cpu()->set_cpus(cpulist);
+    u.set_ignore_failure(true);
+  }
   return out;
 }
 
 }  // namespace
+
+api::ContainerUpdate ToContainerUpdate(const std::string& container_id, const CpuSet& cpus) {
+  return ToUpdates({{container_id, cpus}}).front();
+}
 
 CpuPinningPlugin::CpuPinningPlugin(AllocationSource* source, PluginMetrics* metrics)
     : source_(source), metrics_(metrics) {}
@@ -126,7 +130,7 @@ StatusOr<api::CreateContainerResponse> CpuPinningPlugin::CreateContainer(
     resp.mutable_adjust()->mutable_linux()->mutable_resources()->mutable_cpu()->set_cpus(
         result.placement.cpus.ToString());
   }
-  AppendUpdates(moves, resp.mutable_update());
+  for (api::ContainerUpdate& u : ToUpdates(moves)) *resp.add_update() = std::move(u);
   return resp;
 }
 
