@@ -3,24 +3,11 @@
 #include <glog/logging.h>
 #include <sys/socket.h>
 
+#include "nri-plugin/stub/stub.h"
 #include "nri-plugin/transport/mux_frame.h"
 
 namespace dracpu::standin {
 namespace {
-
-Status CheckIdentity(const std::string& name, const std::string& idx) {
-  if (idx.size() != 2 || !isdigit(static_cast<unsigned char>(idx[0])) ||
-      !isdigit(static_cast<unsigned char>(idx[1]))) {
-    return Status::InvalidArgument("invalid plugin index \"" + idx + "\", must be 2 digits");
-  }
-  if (name.empty()) return Status::InvalidArgument("empty plugin name");
-  for (char c : name) {
-    if (!isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '+' && c != '-') {
-      return Status::InvalidArgument("invalid plugin name \"" + name + "\"");
-    }
-  }
-  return Status::OK();
-}
 
 pid_t PeerPid(int fd) {
   struct ucred cred {};
@@ -50,7 +37,7 @@ PluginLink::PluginLink(ttrpc::UniqueFd fd, UpdateFn on_update, LatencyFn on_late
       kRuntimeService, "RegisterPlugin",
       [this](const api::RegisterPluginRequest& req,
              const ttrpc::CallContext&) -> StatusOr<api::Empty> {
-        Status s = CheckIdentity(req.plugin_name(), req.plugin_idx());
+        Status s = nri::ValidatePluginIdentity(req.plugin_name(), req.plugin_idx());
         {
           std::lock_guard<std::mutex> lock(mu_);
           registered_ = true;

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "nri-plugin/stub/plugin_service.h"
 #include "nri-plugin/transport/mux_connection.h"
 #include "proto/nri_api.pb.h"
 
@@ -25,8 +26,8 @@ namespace dracpu::standin {
 
 namespace api = ::nri::pkg::api::v1alpha1;
 
-inline constexpr char kPluginService[] = "nri.pkg.api.v1alpha1.Plugin";
-inline constexpr char kRuntimeService[] = "nri.pkg.api.v1alpha1.Runtime";
+using nri::kPluginService;
+using nri::kRuntimeService;
 
 class PluginLink {
  public:
@@ -42,8 +43,9 @@ class PluginLink {
   PluginLink(const PluginLink&) = delete;
   PluginLink& operator=(const PluginLink&) = delete;
 
-  // Waits for RegisterPlugin and checks name and index as the runtime does (index two digits,
-  // name of [a-zA-Z0-9_.+-]); a bad identity is refused to the plugin and returned here.
+  // Waits for RegisterPlugin and checks name and index as the runtime does (the stub's
+  // ValidatePluginIdentity: index two digits, name of [a-zA-Z0-9_.+-]); a bad identity is
+  // refused to the plugin and returned here.
   Status WaitRegistered(std::chrono::milliseconds timeout);
   const std::string& name() const { return name_; }
   const std::string& index() const { return index_; }
