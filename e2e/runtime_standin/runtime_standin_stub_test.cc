@@ -13,6 +13,9 @@
 #include "driver/core/cdi.h"
 #include "e2e/runtime_standin/runtime_standin.h"
 #include "nri-plugin/stub/stub.h"
+#include "nri-plugin/transport/mux_connection.h"
+#include "nri-plugin/transport/mux_frame.h"
+#include "nri-plugin/transport/unix_socket.h"
 
 namespace dracpu::standin {
 namespace {
@@ -271,6 +274,25 @@ TEST_CASE("plugin restart and runtime restart both end in a fresh Synchronize") 
   REQUIRE(rig.rt->WaitForPlugin(10s, 3).ok());
   CHECK(rig.Cpus(*c) == "0");
   CHECK(rig.stub->disconnects() >= 2);
+}
+
+TEST_CASE("a plugin with an invalid identity is refused at RegisterPlugin") {
+  Rig rig;
+  StatusOr<ttrpc::UniqueFd> fd = ttrpc::ConnectUnix(rig.dir.Sub("nri.sock"));
+  REQUIRE(fd.ok());
+  ttrpc::MuxConnection conn(std::move(*fd));
+  conn.AddServer(ttrpc::kPluginServiceConn);
+  ttrpc::TtrpcClient& runtime = conn.AddClient(ttrpc::kRuntimeServiceConn);
+  conn.Start();
+  api::RegisterPluginRequest req;
+  req.set_plugin_name("bad name");
+  req.set_plugin_idx("00");
+  api::Empty resp;
+  Status s = runtime.CallTyped(kRuntimeService, "RegisterPlugin", req, &resp, 2s);
+  CHECK(s.IsInvalidArgument());
+  CHECK(s.message().find("bad name") != std::string::npos);
+  CHECK(conn.WaitClosed(5s));  // the runtime hangs up
+  CHECK(rig.rt->handshakes() == 0);
 }
 
 TEST_CASE("real cpuset cgroups follow the recorded cpusets") {
