@@ -31,7 +31,8 @@ std::string Uid(int n) {
 
 struct Rig {
   explicit Rig(RuntimeProfile profile = ProfileNri012(), std::string online = "0-15",
-               std::string reserved = "0", std::string cgroup_root = "") {
+               std::string reserved = "0", std::string cgroup_root = "",
+               size_t sync_page_bytes = 4u << 20) {
     NodeRigOptions o;
     o.dir = dir.path();
     o.plugin_binary = std::string(DRACPU_BINARY_DIR) + "/nri-plugin/dracpu-nri";
@@ -39,6 +40,7 @@ struct Rig {
     o.reserved_cpus = reserved;
     o.runtime.profile = profile;
     o.runtime.cgroup_root = cgroup_root;
+    o.runtime.sync_page_bytes = sync_page_bytes;
     StatusOr<std::unique_ptr<NriNodeRig>> r = NriNodeRig::Start(o);
     if (!r.ok()) {
       start_error = r.status();
@@ -201,6 +203,24 @@ TEST_CASE("plugin restart with live containers: every container ends on the righ
   CHECK(rig.Cpus(newcomer) == "1,4-11,14-15");
   // Its table was rebuilt from env: the old claim is still held by its container.
   CHECK_FALSE(rig.rt->CreateContainer(pod, "thief", {}, {*dev}).ok());
+}
+
+TEST_CASE("a paged Synchronize restores containers created while the plugin was away") {
+  Rig rig(ProfileNri012(), "0-15", "0", "", 1024);
+  REQUIRE(rig.node);
+  std::string pod = rig.Pod("a");
+  StatusOr<std::string> dev = rig.node->PrepareClaim(Uid(9), "14-15", {"pod-uid-a"});
+  REQUIRE(dev.ok());
+  // No plugin yet: containers start unconfined, the claim container unpinned.
+  std::string pinned = rig.Create(pod, "worker", {}, {*dev});
+  std::vector<std::string> shared;
+  for (int i = 0; i < 150; ++i) shared.push_back(rig.Create(pod, "s" + std::to_string(i)));
+  REQUIRE(rig.node->StartPlugin().ok());
+  CHECK(rig.rt->HookLatency("Synchronize").count >= 3);  // pages
+  CHECK(rig.Cpus(pinned) == "14-15");
+  int wrong = 0;
+  for (const std::string& id : shared) wrong += rig.Cpus(id) != "1-13";
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("runtime restart: the plugin reconnects, resynchronizes and keeps serving") {
