@@ -78,6 +78,9 @@ void RuntimeStandin::AcceptLoop() {
     }
     if (!s.ok()) {
       LOG(WARNING) << "runtime stand-in: plugin refused: " << s;
+      // The refusal is the RegisterPlugin reply, sent after the handler has told us; give it
+      // time to leave (a refused plugin usually hangs up itself) before closing.
+      link->WaitClosed(1s);
       link->Close();
     }
   }
