@@ -331,7 +331,8 @@ TEST_CASE("real cgroups: the kernel's affinity follows the plugin's decisions") 
   REQUIRE(dev.ok());
   std::string pinned = rig.Create(job, "worker", {}, {*dev});
   CHECK(rig.rt->RealAffinity(pinned)->ToString() == last);
-  CHECK_FALSE(rig.rt->RealAffinity(shared)->Contains(ncpu - 1));
+  // Eventually (see the [!mayfail] case): the shrink may be a push landing after the create.
+  CHECK(rig.rt->WaitUntil([&] { return !rig.rt->RealAffinity(shared)->Contains(ncpu - 1); }, 3s));
   REQUIRE(rig.rt->RemovePod(job).ok());
   REQUIRE(rig.node->UnprepareClaim(Uid(8)).ok());
   CHECK(rig.rt->WaitUntil([&] { return rig.rt->RealAffinity(shared)->ToString() == "0-" + last; },
