@@ -43,7 +43,7 @@ CpuSet::CpuSet(std::initializer_list<int> cpus) {
 
 CpuSet CpuSet::Range(int first, int last) {
   CpuSet s;
-  for (int c = first; c <= last; ++c) s.Add(c);
+  s.AddRange(first, last);
   return s;
 }
 
@@ -79,7 +79,7 @@ StatusOr<CpuSet> CpuSet::Parse(std::string_view input) {
       return ListError(input, "CPU id " + std::to_string(last) + " above the maximum " +
                                   std::to_string(kMaxCpuId));
     }
-    for (int c = first; c <= last; ++c) set.Add(c);
+    set.AddRange(first, last);
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
     if (pos == s.size()) return ListError(input, "trailing comma");
@@ -128,6 +128,32 @@ void CpuSet::Add(int cpu) {
   size_t w = static_cast<size_t>(cpu) / 64;
   if (w >= words_.size()) words_.resize(w + 1, 0);
   words_[w] |= uint64_t{1} << (cpu % 64);
+}
+
+void CpuSet::AddRange(int first, int last) {
+  first = std::max(first, 0);
+  last = std::min(last, kMaxCpuId);
+  if (last < first) return;
+  size_t need = static_cast<size_t>(last) / 64 + 1;
+  if (need > words_.size()) words_.resize(need, 0);
+  for (int w = first / 64; w <= last / 64; ++w) {
+    int lo = std::max(first, w * 64) - w * 64;
+    int hi = std::min(last, w * 64 + 63) - w * 64;
+    uint64_t mask =
+        (hi == 63 ? ~uint64_t{0} : (uint64_t{1} << (hi + 1)) - 1) & (~uint64_t{0} << lo);
+    words_[w] |= mask;
+  }
+}
+
+int CpuSet::NextAbsent(int from) const {
+  size_t w = static_cast<size_t>(from) / 64;
+  if (w >= words_.size()) return from;
+  uint64_t holes = ~words_[w] & (~uint64_t{0} << (from % 64));
+  while (holes == 0) {
+    if (++w >= words_.size()) return static_cast<int>(w * 64);
+    holes = ~words_[w];
+  }
+  return static_cast<int>(w * 64 + __builtin_ctzll(holes));
 }
 
 void CpuSet::Remove(int cpu) {
@@ -209,10 +235,9 @@ bool CpuSet::Intersects(const CpuSet& o) const {
 
 std::string CpuSet::ToString() const {
   std::string out;
-  int c = First();
-  while (c >= 0) {
-    int end = c;
-    while (Contains(end + 1)) ++end;
+  // Whole runs at a time: a word scan for the next member, then for the next non-member.
+  for (int c = First(); c >= 0;) {
+    int end = NextAbsent(c) - 1;
     if (!out.empty()) out += ',';
     out += std::to_string(c);
     if (end > c) {

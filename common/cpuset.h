@@ -54,6 +54,8 @@ class CpuSet {
   // Out-of-range ids are ignored (use Parse for input).
   void Add(int cpu);
   void Remove(int cpu);
+  // Adds {first, ..., last} clipped to [0, kMaxCpuId]; nothing when last < first.
+  void AddRange(int first, int last);
   int Size() const;
   bool Empty() const { return words_.empty(); }
   // The lowest id, or -1 when empty.
@@ -100,6 +102,8 @@ class CpuSet {
   Iterator end() const { return Iterator(this, -1); }
 
  private:
+  // The lowest id >= from that is not a member (may be past the last word).
+  int NextAbsent(int from) const;
   // Drops trailing zero words, so equal sets have equal vectors and Empty() is words_.empty().
   void Trim();
   // Bit i of words_[w] is CPU 64*w + i. Sized to the highest member: a set of a few CPUs costs

@@ -157,3 +157,25 @@ TEST_CASE("CpuSet algebra agrees with a reference set", "[cpuset]") {
 
 }  // namespace
 }  // namespace dracpu
+
+namespace dracpu {
+namespace {
+
+TEST_CASE("CpuSet::AddRange sets exactly the range across word boundaries", "[cpuset]") {
+  for (int first = 0; first < 200; first += 7) {
+    for (int last = first - 1; last < 260; last += 13) {
+      CpuSet bulk{300};
+      bulk.AddRange(first, last);
+      CpuSet slow{300};
+      for (int c = first; c <= last; ++c) slow.Add(c);
+      REQUIRE(bulk == slow);
+    }
+  }
+  CpuSet clipped;
+  clipped.AddRange(-5, 2);
+  clipped.AddRange(8190, 9000);
+  CHECK(clipped.ToString() == "0-2,8190-8191");
+}
+
+}  // namespace
+}  // namespace dracpu

@@ -11,13 +11,13 @@
 #include <memory>
 
 #include "common/config.h"
-#include "common/http/http_endpoint.h"
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/readiness.h"
 #include "nri-plugin/app/allocation_source.h"
 #include "nri-plugin/app/cpu_pinning_plugin.h"
 #include "nri-plugin/app/plugin_metrics.h"
+#include "nri-plugin/app/probe_server.h"
 #include "nri-plugin/app/state_watcher.h"
 #include "nri-plugin/stub/stub.h"
 
@@ -68,7 +68,7 @@ int Run(const NriConfig& config) {
   plugin.SetWake([&watcher] { watcher.Wake(); });
 
   Readiness ready({kConnected, kSynchronized});
-  HttpEndpointOptions http;
+  ProbeServerOptions http;
   http.port = config.shared.http_port;
   http.registry = &registry;
   http.readiness = [&ready, &stub] {
@@ -76,7 +76,7 @@ int Run(const NriConfig& config) {
     ready.Set(kSynchronized, stub.synchronized());
     return ready.Check();
   };
-  StatusOr<std::unique_ptr<HttpEndpoint>> endpoint = HttpEndpoint::Start(std::move(http));
+  StatusOr<std::unique_ptr<ProbeServer>> endpoint = ProbeServer::Start(std::move(http));
   if (!endpoint.ok()) {
     LOG(ERROR) << "cannot serve /healthz and /metrics: " << endpoint.status();
     return 1;
@@ -97,8 +97,9 @@ int Run(const NriConfig& config) {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   LOG(INFO) << "received " << strsignal(signal) << "; stopping";
-  stub.Stop();
+  // The watcher first, so no push races the connection's close.
   watcher.Stop();
+  stub.Stop();
   (*endpoint)->Stop();
   LOG(INFO) << "stopped";
   return 0;
@@ -108,8 +109,6 @@ int Run(const NriConfig& config) {
 }  // namespace dracpu::nri
 
 int main(int argc, char** argv) {
-  // Before anything can start cpprestsdk's pool: its default of 40 threads costs ~2.5 MB.
-  (void)dracpu::SetCpprestThreads(2);
   dracpu::InitLogging(argv[0]);
   dracpu::StatusOr<dracpu::NriConfig> config =
       dracpu::ParseNriConfig(dracpu::ArgsFromArgv(argc, argv));

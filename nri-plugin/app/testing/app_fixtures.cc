@@ -1,5 +1,11 @@
 #include "nri-plugin/app/testing/app_fixtures.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "common/state_store.h"
 
 namespace dracpu::nri::testing {
@@ -45,6 +51,35 @@ api::Container MakeContainer(const api::PodSandbox& pod, const std::string& name
   for (const std::string& e : env) ctr.add_env(e);
   if (!cpus.empty()) ctr.mutable_linux()->mutable_resources()->mutable_cpu()->set_cpus(cpus);
   return ctr;
+}
+
+int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string HttpExchange(int port, const std::string& request) {
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return "";
+  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  struct pollfd p = {fd, POLLIN, 0};
+  while (poll(&p, 1, 5000) > 0) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
 }
 
 }  // namespace dracpu::nri::testing

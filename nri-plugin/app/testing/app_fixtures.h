@@ -33,6 +33,12 @@ api::Container MakeContainer(const api::PodSandbox& pod, const std::string& name
                              const std::vector<std::string>& env = {}, const std::string& cpus = "",
                              const std::string& id = "");
 
+// Connects to 127.0.0.1:port; -1 when refused.
+int ConnectLoopback(int port);
+// Sends `request` raw to 127.0.0.1:port and returns all the server wrote until it closed (5 s at
+// most); "" when the connection was refused.
+std::string HttpExchange(int port, const std::string& request);
+
 }  // namespace dracpu::nri::testing
 
 #endif  // DRACPU_NRI_PLUGIN_APP_TESTING_APP_FIXTURES_H_
