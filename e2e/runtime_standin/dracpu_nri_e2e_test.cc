@@ -80,8 +80,8 @@ struct Rig {
   }
   // The plugin's unsolicited pushes (computed when the state file changed) reach the runtime
   // only after the event in progress, as the runtime applies them under its lock; checks of
-  // containers such a push moves wait for it, bounded. The strict same-response property is
-  // checked apart, in the [!mayfail] case below.
+  // containers such a push moves wait for it, bounded. The strict property (the claim
+  // container's answer repeats unacknowledged moves) is checked apart, in a case below.
   std::string EventuallyCpus(const std::string& id, const std::string& want) {
     rt->WaitUntil([&] { return Cpus(id) == want; }, 3s);
     return Cpus(id);
@@ -281,12 +281,11 @@ TEST_CASE("500 containers: 50 pinned, 450 shared, right after creation and after
 }
 
 // design.md §4: overlapping shared containers are shrunk in the same CreateContainer response,
-// so no shared container runs on a claim's CPUs once its container exists. Known to fail
-// intermittently with this dracpu-nri: when the claim is prepared, the plugin pushes the shrink
-// with UpdateContainers at once; a runtime applies that push under its lock, i.e. only after the
-// CreateContainer in progress, and the plugin leaves containers with a push in flight out of its
-// response. The claim container is then created while shared containers still hold its CPUs.
-TEST_CASE("a claim container never starts while shared containers hold its CPUs", "[!mayfail]") {
+// so no shared container runs on a claim's CPUs once its container exists. The race this
+// guards: when the claim is prepared, the plugin pushes the shrink with UpdateContainers at once;
+// a runtime applies that push under its lock, i.e. only after the CreateContainer in progress,
+// so the plugin's answer must repeat every move the runtime has not acknowledged yet.
+TEST_CASE("a claim container never starts while shared containers hold its CPUs", "[nri]") {
   Rig rig;
   REQUIRE(rig.node);
   REQUIRE(rig.node->StartPlugin().ok());
@@ -331,7 +330,7 @@ TEST_CASE("real cgroups: the kernel's affinity follows the plugin's decisions") 
   REQUIRE(dev.ok());
   std::string pinned = rig.Create(job, "worker", {}, {*dev});
   CHECK(rig.rt->RealAffinity(pinned)->ToString() == last);
-  // Eventually (see the [!mayfail] case): the shrink may be a push landing after the create.
+  // Eventually: a push may land after the create (the create's answer repeats it as well).
   CHECK(rig.rt->WaitUntil([&] { return !rig.rt->RealAffinity(shared)->Contains(ncpu - 1); }, 3s));
   REQUIRE(rig.rt->RemovePod(job).ok());
   REQUIRE(rig.node->UnprepareClaim(Uid(8)).ok());

@@ -91,6 +91,7 @@ StatusOr<std::vector<api::ContainerUpdate>> CpuPinningPlugin::Synchronize(
   Batch batch;
   AddMoves(policy_.Synchronize(running), &batch);
   orphaned_.clear();
+  unconfirmed_.clear();  // this answer sets every container's cpuset
   ++epoch_;
   PublishGaugesLocked();
   return ToUpdates(batch);
@@ -120,6 +121,11 @@ StatusOr<api::CreateContainerResponse> CpuPinningPlugin::CreateContainer(
     return result.error;
   }
   AddMoves(result.updates, &moves);
+  for (const std::string& id : unconfirmed_) {
+    const Placement* p = policy_.PlacementOf(id);
+    if (p != nullptr && !p->cpus.Empty() && !moves.count(id)) moves[id] = p->cpus;
+  }
+  unconfirmed_.clear();  // solicited updates are applied with this answer
   moves.erase(info.id);  // the runtime refuses an update naming the container being created
   if (!moves.empty()) ++epoch_;
   PublishGaugesLocked();
@@ -156,6 +162,7 @@ StatusOr<api::StopContainerResponse> CpuPinningPlugin::StopContainer(const api::
   metrics::ScopedLatency timer(metrics_->stop_container);
   std::lock_guard<std::mutex> lock(mu_);
   policy_.RemoveContainer(ctr.id());
+  unconfirmed_.erase(ctr.id());
   PublishGaugesLocked();
   return api::StopContainerResponse();
 }
@@ -164,6 +171,7 @@ Status CpuPinningPlugin::RemoveContainer(const api::PodSandbox& pod, const api::
   metrics::ScopedLatency timer(metrics_->remove_container);
   std::lock_guard<std::mutex> lock(mu_);
   policy_.RemoveContainer(ctr.id());
+  unconfirmed_.erase(ctr.id());
   PublishGaugesLocked();
   return Status::OK();
 }
@@ -195,6 +203,7 @@ void CpuPinningPlugin::ReconcileAllocations() {
   uint64_t epoch;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const CpuSet pool_before = policy_.SharedPool();
     // Leftovers first, re-checked against the current placement; fresh moves override them.
     for (const auto& [id, unused] : retry_) {
       const Placement* p = policy_.PlacementOf(id);
@@ -206,6 +215,16 @@ void CpuPinningPlugin::ReconcileAllocations() {
     }
     orphaned_.clear();
     AddMoves(RefreshLocked(), &batch);
+    for (const auto& [id, cpus] : batch) unconfirmed_.insert(id);
+    // Only a pool that grew is pushed. A push queues behind the event the runtime is handling,
+    // so a shrink pushed now could land after the claim container's creation with an older,
+    // wider pool; shrinks travel in the next CreateContainer answer instead (unconfirmed_),
+    // which is exactly when the claim's CPUs start being used.
+    if (!pool_before.IsSubsetOf(policy_.SharedPool())) {
+      VLOG(1) << "shared pool shrank to " << policy_.SharedPool().ToString() << ": " << batch.size()
+              << " moves wait for the next CreateContainer answer";
+      batch.clear();
+    }
     epoch = epoch_;
   }
   retry_.clear();
@@ -224,6 +243,10 @@ void CpuPinningPlugin::ReconcileAllocations() {
     VLOG(1) << "pushed cpuset updates for " << batch.size() << " containers, " << failed->size()
             << " failed (containers gone)";
     std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, sent] : batch) {
+      const Placement* p = policy_.PlacementOf(id);
+      if (p == nullptr || p->cpus == sent) unconfirmed_.erase(id);
+    }
     if (epoch_ == epoch) return;
     epoch = epoch_;
     batch = MovedSinceLocked(batch);

@@ -36,6 +36,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,12 @@ class CpuPinningPlugin : public PluginHandlers {
   CpuPolicy policy_;    // guarded by mu_
   uint64_t epoch_ = 0;  // guarded by mu_; grows whenever a hook's answer moves containers
   Batch orphaned_;      // guarded by mu_; moves a refused container's hook could not return
+  // Containers whose move the runtime has not applied yet (guarded by mu_): pushes in flight and
+  // deferred shrinks. Runtimes apply an unsolicited UpdateContainers under the same lock as
+  // events (containerd/nri adaptation.go), so a push racing a CreateContainer lands only after
+  // that container started: every CreateContainer answer carries these moves as solicited
+  // updates, so a claim container never starts while a shared container still runs on its CPUs.
+  std::set<std::string> unconfirmed_;
 
   std::mutex push_mu_;  // one ReconcileAllocations at a time
   Batch retry_;         // guarded by push_mu_; a push that failed while connected
