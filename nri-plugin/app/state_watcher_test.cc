@@ -96,16 +96,33 @@ TEST_CASE("an unprepare reaches running shared containers through inotify, promp
   for (int round = 0; round < 5; ++round) {
     const bool prepared = round % 2 == 1;
     const Clock::time_point written = Clock::now();
-    if (prepared) {
-      REQUIRE(WriteState(dir.path(), "0-7", "0", {{"c1", "4-5", {"p1"}}}).ok());
-    } else {
+    if (!prepared) {
+      // Growth is pushed at once.
       REQUIRE(WriteState(dir.path(), "0-7", "0", {}).ok());
+      std::optional<Clock::time_point> at = rig.log.WaitFor("ctr-shared-p0", "1-7", 5s);
+      REQUIRE(at.has_value());
+      delays_ms.push_back(std::chrono::duration<double, std::milli>(*at - written).count());
+      rig.log.Clear();
+      continue;
     }
-    std::optional<Clock::time_point> at =
-        rig.log.WaitFor("ctr-shared-p0", prepared ? "1-3,6-7" : "1-7", 5s);
-    REQUIRE(at.has_value());
-    delays_ms.push_back(std::chrono::duration<double, std::milli>(*at - written).count());
-    rig.log.Clear();
+    // A shrink is not pushed (a push could land after the claim container's creation); it
+    // travels in the next CreateContainer answer.
+    REQUIRE(WriteState(dir.path(), "0-7", "0", {{"c1", "4-5", {"p1"}}}).ok());
+    const Clock::time_point deadline = Clock::now() + 5s;
+    while (rig.plugin.SharedPool().ToString() != "1-3,6-7" && Clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    REQUIRE(rig.plugin.SharedPool().ToString() == "1-3,6-7");
+    CHECK_FALSE(rig.log.WaitFor("ctr-shared-p0", "1-3,6-7", 50ms).has_value());
+    api::PodSandbox next = MakePod("next" + std::to_string(round));
+    auto created = rig.plugin.CreateContainer(next, MakeContainer(next, "other"));
+    REQUIRE(created.ok());
+    bool carried = false;
+    for (const api::ContainerUpdate& u : created->update()) {
+      carried |=
+          u.container_id() == "ctr-shared-p0" && u.linux().resources().cpu().cpus() == "1-3,6-7";
+    }
+    CHECK(carried);
   }
   std::cout << "state write -> UpdateContainers push delay (ms):";
   for (double d : delays_ms) std::cout << " " << d;
