@@ -1,8 +1,10 @@
 #include "common/config.h"
 
 #include <glog/logging.h>
+#include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -251,6 +253,35 @@ TEST_CASE("ApplyLogConfig sets glog verbosity", "[config]") {
   CHECK(FLAGS_logtostderr);
   FLAGS_v = old_v;
   FLAGS_logtostderr = old_stderr;
+}
+
+}  // namespace
+}  // namespace dracpu
+
+namespace dracpu {
+namespace {
+
+// The chart renders `driverConfig` into the ConfigMap the driver reads with --config: every
+// values file the chart tests must hold keys and values the driver accepts, or the pod would
+// crash-loop on a config the chart's schema let through.
+TEST_CASE("The chart's driverConfig values are accepted by the driver", "[config]") {
+  const std::string chart = std::string(DRACPU_SOURCE_DIR) + "/charts/dra-driver-cpu";
+  std::vector<std::string> files = {chart + "/values.yaml"};
+  for (const auto& e : std::filesystem::directory_iterator(chart + "/ci")) {
+    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  }
+  REQUIRE(files.size() > 3);
+  testing::TempDir dir;
+  for (const std::string& file : files) {
+    INFO(file);
+    YAML::Node values = YAML::LoadFile(file);
+    if (!values["driverConfig"]) continue;
+    const std::string config = dir.Sub("config.yaml");
+    std::ofstream(config) << YAML::Dump(values["driverConfig"]) << "\n";
+    auto parsed = ParseDriverConfig({"--config", config, "--node-name", "n1"});
+    CHECK(parsed.ok());
+    if (!parsed.ok()) WARN(parsed.status().ToString());
+  }
 }
 
 }  // namespace
