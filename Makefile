@@ -5,7 +5,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-unit test-asan fuzz bench format format-check clean
+.PHONY: all deps configure build test test-unit test-asan fuzz demo bench format format-check clean
 .PHONY: helm chart-test manifests images
 
 all: build
@@ -44,6 +44,12 @@ fuzz: deps
 	  -DDRACPU_FUZZ=ON -DDRACPU_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CMAKE_FLAGS)
 	cmake --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
 	cd $(FUZZ_DIR) && ctest --output-on-failure -L fuzz
+
+# The README's main command: a whole simulated node with the real binaries (e2e/demo).
+TOPOLOGY ?= 16em64t-4s2c2t
+demo: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target dracpu-node-demo
+	$(BUILD_DIR)/e2e/demo/dracpu-node-demo $(TOPOLOGY) $(BUILD_DIR)/demo-logs
 
 bench: build
 	bash bench/run.sh $(BUILD_DIR)

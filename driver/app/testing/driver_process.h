@@ -36,6 +36,7 @@ class DriverProcess {
                   int count = 1) const;
   int CountInLog(const std::string& needle) const;
   std::string Log() const;
+  const std::string& log_path() const { return log_path_; }
   pid_t pid() const { return pid_; }
 
  private:
