@@ -49,7 +49,17 @@ std::string KeepLog(const std::string& from, const std::string& logs_dir, const 
   return ec ? from + " (could not copy: " + ec.message() + ")" : to;
 }
 
-int Run(const std::string& fixture, const std::string& logs_dir) {
+struct DemoOptions {
+  std::string fixture = "16em64t-4s2c2t";
+  std::string logs_dir = "demo-logs";
+  std::string mode = "grouped";       // --cpu-device-mode
+  std::string group_by = "numanode";  // --group-by (grouped mode)
+};
+
+int Run(const DemoOptions& demo) {
+  const std::string& fixture = demo.fixture;
+  const std::string& logs_dir = demo.logs_dir;
+  const bool individual = demo.mode == "individual";
   testing::RigOptions options;
   options.fixture = fixture;
   auto rig = testing::DriverRig::Create(options);
@@ -58,9 +68,10 @@ int Run(const std::string& fixture, const std::string& logs_dir) {
     return 1;
   }
   testing::DriverRig& node = **rig;
-  std::cout << "node root: " << node.root() << " (topology " << fixture << ")\n";
+  std::cout << "node root: " << node.root() << " (topology " << fixture << ", "
+            << (individual ? std::string("individual") : "grouped by " + demo.group_by) << ")\n";
   if (Status s = node.StartDriver(
-          {"--cpu-device-mode=grouped", "--group-by=numanode", "--reserved-cpus=0"});
+          {"--cpu-device-mode=" + demo.mode, "--group-by=" + demo.group_by, "--reserved-cpus=0"});
       !s.ok()) {
     std::cerr << "dracpu-driver did not start: " << s << "\n";
     return 1;
@@ -107,7 +118,8 @@ int Run(const std::string& fixture, const std::string& logs_dir) {
   std::map<std::string, kubelet::ClaimRef> claims;
   std::map<std::string, int> sizes = {{"dpdk", 4}, {"ml", 2}};
   for (const auto& [name, size] : sizes) {
-    auto claim = node.CreateClaim(name, testing::GroupedRequest(size));
+    auto claim = node.CreateClaim(
+        name, individual ? testing::IndividualRequest(size) : testing::GroupedRequest(size));
     if (!claim.ok()) {
       Check(false, "claim " + name + ": " + claim.status().ToString());
       continue;
@@ -197,9 +209,13 @@ int Run(const std::string& fixture, const std::string& logs_dir) {
 }  // namespace
 }  // namespace dracpu
 
-// dracpu-node-demo [FIXTURE [LOGS_DIR]]: FIXTURE names a tree in ../shared/topologies.
+// dracpu-node-demo [FIXTURE [LOGS_DIR [individual | grouped [numanode|socket|machine]]]]:
+// FIXTURE names a tree in ../shared/topologies.
 int main(int argc, char** argv) {
-  std::string fixture = argc > 1 ? argv[1] : "16em64t-4s2c2t";
-  std::string logs = argc > 2 ? argv[2] : "demo-logs";
-  return dracpu::Run(fixture, logs);
+  dracpu::DemoOptions demo;
+  if (argc > 1) demo.fixture = argv[1];
+  if (argc > 2) demo.logs_dir = argv[2];
+  if (argc > 3) demo.mode = argv[3];
+  if (argc > 4) demo.group_by = argv[4];
+  return dracpu::Run(demo);
 }
