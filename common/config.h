@@ -38,7 +38,6 @@ namespace dracpu {
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 std::optional<std::string> RealEnv(const std::string& name);
 
-
 // Settings both binaries have.
 struct SharedConfig {
   std::string config_path;

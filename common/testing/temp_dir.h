@@ -1,5 +1,5 @@
-// TempDir: a fresh folder under $TMPDIR (else /dev/shm, else /tmp) that is removed, with its content, when the
-// value goes away. Tests never use fixed paths, so parallel runs do not collide.
+// TempDir: a fresh folder under $TMPDIR (else /dev/shm, else /tmp) that is removed, with its
+// content, when the value goes away. Tests never use fixed paths, so parallel runs do not collide.
 
 #ifndef DRACPU_COMMON_TESTING_TEMP_DIR_H_
 #define DRACPU_COMMON_TESTING_TEMP_DIR_H_

@@ -47,7 +47,6 @@ inline constexpr char kDriverName[] = "dra.cpu";
 // The consumable capacity of grouped devices: a count of whole CPUs.
 inline constexpr char kCpuCapacityName[] = "dra.cpu/cpu";
 
-
 // "grouped" | "individual"; "numanode" | "socket" | "machine" (the flag and config spellings).
 StatusOr<CpuDeviceMode> ParseCpuDeviceMode(std::string_view text);
 StatusOr<GroupBy> ParseGroupBy(std::string_view text);

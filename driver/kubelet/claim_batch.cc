@@ -49,12 +49,12 @@ std::map<std::string, ClaimOutcome> ClaimBatch::PrepareAll(const std::vector<Cla
     ClaimOutcome outcome = PrepareOne(claim);
     if (outcome.ok()) {
       VLOG(1) << "prepare " << api << " claim " << DescribeClaim(claim)
-                << ": ok, cdi=" << JoinCdiIds(outcome.devices)
-                << (outcome.log_detail.empty() ? "" : " ") << outcome.log_detail << " in "
-                << MillisSince(start) << " ms";
+              << ": ok, cdi=" << JoinCdiIds(outcome.devices)
+              << (outcome.log_detail.empty() ? "" : " ") << outcome.log_detail << " in "
+              << MillisSince(start) << " ms";
     } else {
       VLOG(1) << "prepare " << api << " claim " << DescribeClaim(claim)
-                   << ": failed: " << outcome.error << " in " << MillisSince(start) << " ms";
+              << ": failed: " << outcome.error << " in " << MillisSince(start) << " ms";
     }
     outcomes.emplace(claim.uid, std::move(outcome));
   }
@@ -71,10 +71,10 @@ std::map<std::string, std::string> ClaimBatch::UnprepareAll(const std::vector<Cl
     std::string error = UnprepareOne(claim);
     if (error.empty()) {
       VLOG(1) << "unprepare " << api << " claim " << DescribeClaim(claim) << ": ok in "
-                << MillisSince(start) << " ms";
+              << MillisSince(start) << " ms";
     } else {
-      VLOG(1) << "unprepare " << api << " claim " << DescribeClaim(claim)
-                   << ": failed: " << error << " in " << MillisSince(start) << " ms";
+      VLOG(1) << "unprepare " << api << " claim " << DescribeClaim(claim) << ": failed: " << error
+              << " in " << MillisSince(start) << " ms";
     }
     errors.emplace(claim.uid, std::move(error));
   }
