@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/testing/topology_source.h"
 #include "e2e/apiserver/apiserver_standin.h"
 
 namespace dracpu::testing {
@@ -48,7 +49,7 @@ StatusOr<std::unique_ptr<DriverRig>> DriverRig::Create(RigOptions options) {
 }
 
 Status DriverRig::Init() {
-  auto fixture = ExtractFixture(DRACPU_SHARED_DIR "/topologies", options_.fixture);
+  auto fixture = OpenTopology(DRACPU_SHARED_DIR "/topologies", options_.fixture);
   if (!fixture.ok()) return fixture.status();
   fixture_ = std::move(*fixture);
   dir_ = std::make_unique<TempDir>("dracpu-drvapp");

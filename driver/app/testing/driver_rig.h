@@ -1,6 +1,7 @@
 // DriverRig: one node for the driver's integration tests. The real dracpu-driver binary runs
 // against the API server stand-in (in this process, on 127.0.0.1 port 0) and is driven by the
-// kubelet stand-in, on a real machine's sysfs dump from ../shared/topologies, with every path
+// kubelet stand-in, on a real machine's sysfs dump from ../shared/topologies (or a generated
+// machine, or this host's /sys), with every path
 // (kubelet root with plugins_registry/ and plugins/, state, CDI, proc with a boot id) in one
 // temporary folder.
 //
@@ -37,6 +38,7 @@ class ApiServerStandin;
 namespace dracpu::testing {
 
 struct RigOptions {
+  // A fixture name, "host" or "generated:<shape>" (common/testing/topology_source.h).
   std::string fixture = "64amd64-4s2n4ca2co";
   std::string node = "node-a";
   std::string boot_id = "11111111-2222-3333-4444-555555555555";
