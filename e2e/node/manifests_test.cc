@@ -323,6 +323,9 @@ TEST_CASE("bad manifests give clear errors", "[manifests]") {
       {"apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata: {name: d}\n---\n"
        "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata: {name: d}\n",
        Status::Code::kAlreadyExists, "DeviceClass d defined twice"},
+      // kubectl refuses an unquoted number where the API wants a string, and so does this.
+      {std::string(kPodHead) + "  containers: [{name: c, env: [{name: PORT, value: 8080}]}]\n",
+       Status::Code::kInvalidArgument, "container c env: value is not a string"},
       {"apiVersion: v1\nkind: Pod\nmetadata: {name: 5}\nspec:\n" + pod_tail,
        Status::Code::kInvalidArgument, "metadata: name is not a string"},
   };
