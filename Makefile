@@ -46,10 +46,15 @@ fuzz: deps
 	cd $(FUZZ_DIR) && ctest --output-on-failure -L fuzz
 
 # The README's main command: a whole simulated node with the real binaries (e2e/demo).
+# TOPOLOGY: a machine of ../shared/topologies, host (this machine's /sys) or generated:<shape>;
+# MODE individual|grouped, GROUP_BY numanode|socket|machine, RESERVED a cpulist (may be empty).
 TOPOLOGY ?= 16em64t-4s2c2t
+MODE     ?= grouped
+GROUP_BY ?= numanode
+RESERVED ?= 0
 demo: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target dracpu-node-demo
-	$(BUILD_DIR)/e2e/demo/dracpu-node-demo $(TOPOLOGY) $(BUILD_DIR)/demo-logs
+	$(BUILD_DIR)/e2e/demo/dracpu-node-demo '$(TOPOLOGY)' $(BUILD_DIR)/demo-logs $(MODE) $(GROUP_BY) '$(RESERVED)'
 
 bench: build
 	bash bench/run.sh $(BUILD_DIR)

@@ -236,6 +236,17 @@ Status MergeManifests(Manifests* into, Manifests more) {
   return Status::OK();
 }
 
+PodManifest PodWithEnv(const std::string& name, const std::string& container,
+                       std::vector<std::string> env) {
+  PodManifest pod;
+  pod.name = name;
+  ContainerManifest c;
+  c.name = container;
+  c.env = std::move(env);
+  pod.containers.push_back(std::move(c));
+  return pod;
+}
+
 std::string ResolvedClaimName(const PodManifest& pod, const PodClaimManifest& c) {
   return c.template_name.empty() ? c.claim_name : pod.name + "-" + c.name;
 }

@@ -81,6 +81,11 @@ StatusOr<Manifests> ParseManifests(const std::string& yaml_text);
 // ParseManifests) `*into` is unchanged.
 Status MergeManifests(Manifests* into, Manifests more);
 
+// A pod built in code rather than read from YAML: one container `container` with `env` and no
+// claims (the forged-env scenarios).
+PodManifest PodWithEnv(const std::string& name, const std::string& container,
+                       std::vector<std::string> env);
+
 // The claim name a pod claim resolves to: for a template, "<pod>-<claim>" (what the rig's claim
 // controller names it; the real one appends a random suffix); otherwise claim_name.
 std::string ResolvedClaimName(const PodManifest& pod, const PodClaimManifest& c);

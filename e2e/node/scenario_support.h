@@ -1,0 +1,69 @@
+// Shared set-up of the whole-node scenario tests (Catch2): a started node, YAML applied, and
+// the checks every scenario repeats.
+
+#ifndef DRACPU_E2E_NODE_SCENARIO_SUPPORT_H_
+#define DRACPU_E2E_NODE_SCENARIO_SUPPORT_H_
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "e2e/node/whole_node.h"
+
+namespace dracpu::e2e {
+
+inline constexpr std::chrono::milliseconds kSettle{10000};
+
+// A started node; the test fails here when the node cannot start.
+inline std::unique_ptr<WholeNode> StartNode(NodeOptions options = {}) {
+  auto node = WholeNode::Start(std::move(options));
+  INFO((node.ok() ? std::string() : node.status().ToString()));
+  REQUIRE(node.ok());
+  return std::move(*node);
+}
+
+inline void ApplyYaml(WholeNode& node, const std::string& yaml) {
+  auto manifests = ParseManifests(yaml);
+  INFO((manifests.ok() ? std::string() : manifests.status().ToString()));
+  REQUIRE(manifests.ok());
+  Status applied = node.Apply(*manifests);
+  INFO(applied.ToString());
+  REQUIRE(applied.ok());
+}
+
+// RunPod that must not break the rig (refusals are in the PodRun).
+inline PodRun Run(WholeNode& node, const std::string& pod) {
+  auto run = node.RunPod(pod);
+  INFO(pod << ": " << (run.ok() ? std::string() : run.status().ToString()));
+  REQUIRE(run.ok());
+  return *run;
+}
+
+// The node's invariants hold (after the asynchronous pool updates settle).
+inline void RequireInvariants(WholeNode& node) {
+  Status s = node.WaitForInvariants(kSettle);
+  INFO(s.ToString() << "\nnri-plugin log: " << node.nri_log());
+  REQUIRE(s.ok());
+}
+
+// The CPUs a claim holds in the state file ("" when it is not there).
+inline std::string ClaimCpus(WholeNode& node, const std::string& uid) {
+  auto state = node.ReadState();
+  if (!state.ok()) return "";
+  auto it = state->claims().find(uid);
+  return it == state->claims().end() ? "" : it->second.cpus();
+}
+
+// A ResourceClaimTemplate "<name>" asking for `cpus` CPUs of a group (grouped mode).
+inline std::string GroupedTemplate(const std::string& name, int cpus) {
+  return "apiVersion: resource.k8s.io/v1\nkind: ResourceClaimTemplate\nmetadata: {name: " + name +
+         ", namespace: default}\nspec:\n  spec:\n    devices:\n      requests:\n"
+         "      - name: cpus\n        exactly:\n          deviceClassName: dra.cpu\n"
+         "          capacity: {requests: {dra.cpu/cpu: \"" +
+         std::to_string(cpus) + "\"}}\n";
+}
+
+}  // namespace dracpu::e2e
+
+#endif  // DRACPU_E2E_NODE_SCENARIO_SUPPORT_H_

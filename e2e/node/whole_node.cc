@@ -1,0 +1,178 @@
+#include "e2e/node/whole_node.h"
+
+#include <glog/logging.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "e2e/runtime_standin/nri_node_rig.h"
+
+namespace dracpu::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kPluginTimeout = 20s;
+
+std::string NriBinary() { return std::string(DRACPU_BINARY_DIR) + "/nri-plugin/dracpu-nri"; }
+
+}  // namespace
+
+WholeNode::WholeNode(NodeOptions options) : options_(std::move(options)) {}
+
+StatusOr<std::unique_ptr<WholeNode>> WholeNode::Start(NodeOptions options) {
+  std::unique_ptr<WholeNode> node(new WholeNode(std::move(options)));
+  DRACPU_RETURN_IF_ERROR(node->Init());
+  return node;
+}
+
+WholeNode::~WholeNode() {
+  // The plugin first, so that it never sees the runtime vanish under it; the runtime's and the
+  // rig's destructors then remove containers, the driver and the temporary root.
+  nri_.Kill();
+}
+
+Status WholeNode::Init() {
+  testing::RigOptions rig;
+  rig.fixture = options_.topology;
+  rig.node = options_.node_name;
+  auto cluster = testing::DriverRig::Create(rig);
+  if (!cluster.ok()) return cluster.status().Annotate("topology " + options_.topology);
+  cluster_ = std::move(*cluster);
+  DRACPU_RETURN_IF_ERROR(StartDriver());
+  standin::RuntimeOptions runtime;
+  runtime.socket_path = cluster_->root() + "/nri.sock";
+  runtime.cdi_dirs = {cluster_->cdi_dir()};
+  auto started = standin::RuntimeStandin::Start(runtime);
+  if (!started.ok()) return started.status().Annotate("runtime stand-in");
+  runtime_ = std::move(*started);
+  return StartNriPlugin();
+}
+
+Status WholeNode::StartDriver() {
+  std::vector<std::string> flags = {"--cpu-device-mode=" + options_.device_mode,
+                                    "--group-by=" + options_.group_by,
+                                    "--reserved-cpus=" + options_.reserved_cpus};
+  flags.insert(flags.end(), options_.driver_flags.begin(), options_.driver_flags.end());
+  return cluster_->StartDriver(flags);
+}
+
+Status WholeNode::StopDriver(bool crash) {
+  if (crash) {
+    cluster_->KillDriver();
+    return Status::OK();
+  }
+  StatusOr<int> code = cluster_->StopDriver();
+  if (!code.ok()) return code.status().Annotate("dracpu-driver on SIGTERM");
+  if (*code != 0) {
+    return Status::Internal("dracpu-driver exited " + std::to_string(*code) + " on SIGTERM");
+  }
+  return Status::OK();
+}
+
+Status WholeNode::RestartDriver(bool crash) {
+  DRACPU_RETURN_IF_ERROR(StopDriver(crash));
+  return StartDriver();
+}
+
+std::string WholeNode::nri_log() const { return cluster_->root() + "/dracpu-nri.log"; }
+
+Status WholeNode::StartNriPlugin() {
+  const uint64_t before = runtime_->handshakes();
+  DRACPU_RETURN_IF_ERROR(
+      nri_.Start(standin::PluginArgv(NriBinary(), cluster_->root() + "/nri.sock",
+                                     cluster_->state_dir(), options_.nri_verbosity),
+                 nri_log()));
+  ++nri_starts_;
+  Status connected = runtime_->WaitForPlugin(kPluginTimeout, before + 1);
+  if (!connected.ok()) return connected.Annotate("dracpu-nri start " + std::to_string(nri_starts_));
+  return Status::OK();
+}
+
+Status WholeNode::RestartNriPlugin(bool crash) {
+  if (crash) {
+    nri_.Kill();
+  } else {
+    nri_.Stop();
+  }
+  return StartNriPlugin();
+}
+
+Status WholeNode::RestartRuntime() {
+  const uint64_t before = runtime_->handshakes();
+  DRACPU_RETURN_IF_ERROR(runtime_->Restart());
+  return runtime_->WaitForPlugin(kPluginTimeout, before + 1);
+}
+
+Status WholeNode::Reboot(const std::string& new_boot_id) {
+  nri_.Kill();
+  cluster_->KillDriver();
+  standin::RuntimeOptions runtime_options;
+  runtime_options.socket_path = cluster_->root() + "/nri.sock";
+  runtime_options.cdi_dirs = {cluster_->cdi_dir()};
+  runtime_.reset();  // every container and pod gone with it
+  pods_.clear();
+  DRACPU_RETURN_IF_ERROR(cluster_->SetBootId(new_boot_id));
+  auto runtime = standin::RuntimeStandin::Start(runtime_options);
+  if (!runtime.ok()) return runtime.status().Annotate("runtime stand-in after reboot");
+  runtime_ = std::move(*runtime);
+  DRACPU_RETURN_IF_ERROR(StartDriver());
+  return StartNriPlugin();
+}
+
+StatusOr<CpuPools> WholeNode::Pools() {
+  StatusOr<AllocationState> state = ReadState();
+  if (!state.ok()) return state.status();
+  return PoolsFromState(*state);
+}
+
+std::string WholeNode::CpusOf(const std::string& id) {
+  StatusOr<standin::ContainerView> view = runtime_->GetContainer(id);
+  return view.ok() ? view->cpus : "(" + view.status().ToString() + ")";
+}
+
+std::vector<std::string> WholeNode::Violations() {
+  StatusOr<AllocationState> state = ReadState();
+  if (!state.ok()) return {"state file: " + state.status().ToString()};
+  std::map<std::string, std::string> pod_names;  // sandbox id -> pod name
+  for (const auto& [name, pod] : pods_) pod_names[pod.sandbox_id] = name;
+  std::vector<ContainerCpus> containers;
+  for (const standin::ContainerView& c : runtime_->Containers()) {
+    if (c.state != standin::api::CONTAINER_CREATED && c.state != standin::api::CONTAINER_RUNNING)
+      continue;
+    auto pod = pod_names.find(c.pod_id);
+    const std::string pod_name = pod == pod_names.end() ? c.pod_id : pod->second;
+    containers.push_back({pod_name + "/" + c.name + " (" + c.id + ")", c.env, c.cpus});
+  }
+  return NodeViolations(*state, containers);
+}
+
+Status WholeNode::WaitForInvariants(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::vector<std::string> violations = Violations();
+    if (violations.empty()) return Status::OK();
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::string text;
+      for (const std::string& v : violations) text += "\n  " + v;
+      return Status::FailedPrecondition("node invariants do not hold:" + text);
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+std::string WholeNode::KeepLogs(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::string kept;
+  for (const fs::directory_entry& entry : fs::directory_iterator(cluster_->root(), ec)) {
+    const std::string name = entry.path().filename();
+    if (entry.path().extension() != ".log") continue;
+    fs::copy_file(entry.path(), dir + "/" + name, fs::copy_options::overwrite_existing, ec);
+    kept += (kept.empty() ? "" : ", ") + (ec ? name + " (" + ec.message() + ")" : dir + "/" + name);
+  }
+  return kept;
+}
+
+}  // namespace dracpu::e2e

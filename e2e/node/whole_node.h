@@ -1,0 +1,148 @@
+// WholeNode: one Kubernetes node without a cluster (design.md §6, issue #6). The real
+// dracpu-driver and dracpu-nri run as two separate processes that share only the state folder,
+// the CDI folder and the env var; their neighbours are the stand-ins: the API server (which also
+// schedules claims), the kubelet and the container runtime, all inside one temporary root.
+//
+// Pods and claims are ordinary Kubernetes YAML (e2e/node/manifests.h, the files of
+// hack/examples/), walked through the real sequence:
+//   claim created from its template -> allocated by the scheduler stand-in -> pod bound ->
+//   NodePrepareResources (one batch per pod, through the kubelet stand-in) -> CDI spec ->
+//   containers created through NRI with the CDI devices of their claims -> started;
+//   DeletePod: containers stopped and removed -> pod dropped from each claim's reservedFor ->
+//   NodeUnprepareResources for claims no pod uses any more -> claim deallocated (and deleted
+//   when it came from a template).
+// Refusals (a claim that cannot be allocated or prepared, a container the nri-plugin refuses)
+// are results in PodRun, not errors: scenarios assert them. Errors mean the rig itself broke.
+//
+//   auto node = WholeNode::Start({.topology = "16em64t-4s2c2t"});
+//   auto manifests = ParseManifests(yaml);  (*node)->Apply(*manifests);
+//   auto run = (*node)->RunPod("pinned-grouped");   // run->containers[0].cpus
+//   REQUIRE((*node)->WaitForInvariants(5s).ok());
+//
+// Not thread-safe: one scenario drives a node from one thread.
+
+#ifndef DRACPU_E2E_NODE_WHOLE_NODE_H_
+#define DRACPU_E2E_NODE_WHOLE_NODE_H_
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/cpu_pools.h"
+#include "common/status.h"
+#include "driver/app/testing/driver_rig.h"
+#include "e2e/node/manifests.h"
+#include "e2e/node/node_invariants.h"
+#include "e2e/runtime_standin/child_process.h"
+#include "e2e/runtime_standin/runtime_standin.h"
+
+namespace dracpu::e2e {
+
+struct NodeOptions {
+  // A fixture of ../shared/topologies, "host" or "generated:<shape>"
+  // (common/testing/topology_source.h).
+  std::string topology = "16em64t-4s2c2t";
+  std::string device_mode = "grouped";  // --cpu-device-mode
+  std::string group_by = "numanode";    // --group-by
+  std::string reserved_cpus = "0";      // --reserved-cpus
+  std::vector<std::string> driver_flags;
+  int nri_verbosity = 1;
+  std::string node_name = "node-a";
+};
+
+struct ContainerRun {
+  std::string name;
+  std::string id;                       // "" when the runtime refused to create it
+  std::string error;                    // why it was refused
+  std::vector<std::string> claim_uids;  // the claims whose CDI devices it was given
+  std::string cpus;                     // the cpuset right after creation
+};
+
+struct PodRun {
+  std::string name, ns, uid;
+  std::string sandbox_id;  // "" when the pod never got to the runtime
+  std::vector<kubelet::ClaimRef> claims;
+  std::map<std::string, std::string> claim_errors;  // pod claim name -> scheduling/prepare error
+  std::vector<ContainerRun> containers;
+
+  // Every claim prepared and every container created.
+  bool ok() const;
+  const ContainerRun* container(const std::string& name) const;
+};
+
+class WholeNode {
+ public:
+  // Starts every neighbour and both binaries; returns once the driver is registered and has
+  // published its slices and the nri-plugin has finished its handshake.
+  static StatusOr<std::unique_ptr<WholeNode>> Start(NodeOptions options);
+  ~WholeNode();
+
+  // Device classes and standalone ResourceClaims are created in the API server; templates and
+  // pods are kept for RunPod.
+  Status Apply(const Manifests& manifests);
+  // Runs pod `name` of the applied manifests, or `pod`. `uid` "" = a fresh UID; pass an old
+  // one to bring the same pod back (after a reboot). AlreadyExists when it runs already.
+  StatusOr<PodRun> RunPod(const std::string& name, const std::string& uid = "");
+  StatusOr<PodRun> RunPod(const PodManifest& pod, const std::string& uid = "");
+  Status DeletePod(const std::string& name);
+  // The pods run and not yet deleted (including those refused), by name.
+  const std::map<std::string, PodRun>& pods() const { return pods_; }
+
+  // The invariants (node_invariants.h) over the state file and every container of the runtime.
+  std::vector<std::string> Violations();
+  // Waits until the invariants hold (the shared pool grows back asynchronously); on timeout
+  // FailedPrecondition with the last violations.
+  Status WaitForInvariants(std::chrono::milliseconds timeout);
+
+  // Neighbours and binaries coming and going (issue #6 scenarios 6 and 7).
+  Status RestartDriver(bool crash);  // SIGKILL when crash, else SIGTERM; then start again
+  Status StopDriver(bool crash);     // ... without starting again
+  Status StartDriver();
+  Status RestartNriPlugin(bool crash);  // a fresh process: empty caches, as a new image would
+  Status RestartRuntime();              // the runtime restarts and keeps its containers
+  // A reboot: every process and container gone, a new boot ID, then the runtime, the driver and
+  // the nri-plugin start again. Pods are forgotten by the runtime but their claims stay
+  // allocated and reserved in the API server, as on a real node; RunPod(name, old uid) brings a
+  // pod back.
+  Status Reboot(const std::string& new_boot_id);
+
+  testing::DriverRig& cluster() { return *cluster_; }  // API server, kubelet, driver
+  standin::RuntimeStandin& runtime() { return *runtime_; }
+  StatusOr<AllocationState> ReadState() { return cluster_->ReadState(); }
+  StatusOr<CpuPools> Pools();
+  // The cpuset the runtime applied to container `id` ("" = unrestricted), or the error.
+  std::string CpusOf(const std::string& id);
+  // Copies every log of both binaries into `dir`; returns "driver: PATH, nri-plugin: PATH".
+  std::string KeepLogs(const std::string& dir);
+  std::string nri_log() const;
+  const NodeOptions& options() const { return options_; }
+
+ private:
+  explicit WholeNode(NodeOptions options);
+  Status Init();
+  Status StartNriPlugin();
+  // The claim a pod claim resolves to: created from its template when missing, then allocated
+  // and reserved for the pod. The error is the user-visible reason the pod cannot start.
+  StatusOr<kubelet::ClaimRef> ClaimForPod(const PodManifest& pod, const PodClaimManifest& claim,
+                                          const std::string& pod_uid);
+  // Drops the pod from the claim's reservedFor; when no pod is left, unprepares, deallocates
+  // and (for claims made from a template) deletes it.
+  Status ReleaseClaim(const kubelet::ClaimRef& claim, const std::string& pod_uid);
+
+  NodeOptions options_;
+  std::unique_ptr<testing::DriverRig> cluster_;
+  std::unique_ptr<standin::RuntimeStandin> runtime_;
+  standin::ChildProcess nri_;
+  int nri_starts_ = 0;
+  uint64_t pod_serial_ = 0;
+  Manifests applied_;
+  std::set<std::string> generated_claims_;  // "ns/name" of claims made from templates
+  std::map<std::string, PodRun> pods_;      // by pod name, from RunPod to DeletePod
+};
+
+}  // namespace dracpu::e2e
+
+#endif  // DRACPU_E2E_NODE_WHOLE_NODE_H_
