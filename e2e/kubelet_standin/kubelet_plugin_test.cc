@@ -137,7 +137,7 @@ TEST_CASE("registration handshake as kubelet 1.34", "[kubelet][integration]") {
   CHECK(plugin->registered());  // NotifyRegistrationStatus{true} arrived
 }
 
-TEST_CASE("kubelet 1.33 registers on v1beta1; a refusal reaches the plugin",
+TEST_CASE("kubelet 1.33 registers on v1beta1, a refusal reaches the plugin",
           "[kubelet][integration]") {
   Node node;
   auto plugin = node.NewPlugin();
@@ -205,7 +205,7 @@ TEST_CASE("prepare and unprepare a batch with failing claims over v1 and v1beta1
   }
 }
 
-TEST_CASE("stale sockets are replaced; sockets are private", "[kubelet][integration]") {
+TEST_CASE("stale sockets are replaced, sockets are private", "[kubelet][integration]") {
   Node node;
   const std::string dra_dir = node.options.plugins_dir + "/dra.cpu";
   REQUIRE(mkdir(node.options.plugins_dir.c_str(), 0755) == 0);

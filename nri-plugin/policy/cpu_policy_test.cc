@@ -101,7 +101,7 @@ TEST_CASE("Forged, mismatched and foreign claims are refused with the reason", "
         Rejection::kNotReservedForPod);
 }
 
-TEST_CASE("A claim binds to one container; its restart keeps the CPUs", "[policy]") {
+TEST_CASE("A claim binds to one container, its restart keeps the CPUs", "[policy]") {
   CpuPolicy p;
   p.SetAllocations(View({Grant("c1", "4-7", "podA")}));
   REQUIRE(p.CreateContainer(Container("1", "podA", "app", {"DRA_CPUSET_c1=4-7"})).rejection ==
