@@ -14,15 +14,8 @@
 namespace dracpu {
 namespace {
 
+using testing::ListDir;
 using testing::TempDir;
-
-std::vector<std::string> Names(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    out.push_back(e.path().filename().string());
-  }
-  return out;
-}
 
 TEST_CASE("unique-temp write replaces content with exact perms and leaves no temp",
           "[atomic_file]") {
@@ -36,7 +29,7 @@ TEST_CASE("unique-temp write replaces content with exact perms and leaves no tem
   struct stat st;
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0644);
-  CHECK(Names(tmp.path()) == std::vector<std::string>{"spec.json"});
+  CHECK(ListDir(tmp.path()) == std::vector<std::string>{"spec.json"});
 }
 
 TEST_CASE("unique-temp write that cannot rename removes its temp file", "[atomic_file]") {
@@ -47,7 +40,7 @@ TEST_CASE("unique-temp write that cannot rename removes its temp file", "[atomic
   Status s = WriteFileAtomicallyViaUniqueTemp(path, "x", 0644, ".taken.", ".tmp");
   CHECK_FALSE(s.ok());
   CHECK(s.ToString().find("rename") != std::string::npos);
-  CHECK(Names(tmp.path()) == std::vector<std::string>{"taken"});
+  CHECK(ListDir(tmp.path()) == std::vector<std::string>{"taken"});
 }
 
 TEST_CASE("unique-temp write into a missing folder fails cleanly", "[atomic_file]") {
