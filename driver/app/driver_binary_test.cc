@@ -5,9 +5,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "common/sysfs_topology.h"
 #include "driver/app/testing/driver_rig.h"
 #include "driver/core/cdi.h"
@@ -42,10 +42,9 @@ std::set<std::string> PublishedDevices(const std::vector<value>& slices) {
 }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
+  StatusOr<std::string> text = ReadFileToString(path);
+  REQUIRE(text.ok());
+  return *text;
 }
 
 template <typename Pred>

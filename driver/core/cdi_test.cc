@@ -14,7 +14,11 @@ namespace {
 
 constexpr char kUid[] = "0f0c4b62-5d0e-4f4a-9a4a-2c7f1f3e9b10";
 
-std::string ReadFile(const std::string& path) { return ReadFileToString(path).value(); }
+std::string ReadFile(const std::string& path) {
+  StatusOr<std::string> text = ReadFileToString(path);
+  REQUIRE(text.ok());
+  return *text;
+}
 
 // The JSON block of cdi.md §1.4.
 std::string SpecExample() {
