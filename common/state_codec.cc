@@ -54,6 +54,10 @@ StatusOr<std::string> EncodeState(const AllocationState& state) {
   return json;
 }
 
+std::string_view EncodedChecksum(std::string_view encoded) {
+  return encoded.substr(encoded.size() - kSuffixLen + kSuffixHead.size(), kHexLen);
+}
+
 namespace {
 
 Status CheckVersion(const std::string& api_version) {
