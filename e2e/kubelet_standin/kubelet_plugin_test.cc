@@ -39,7 +39,10 @@ class FakePreparer : public kubelet::ClaimPreparer {
     std::lock_guard<std::mutex> lock(mu);
     if (claim.uid.rfind("bad", 0) == 0) return Status::ResourceExhausted("group exhausted");
     if (claim.uid == "throw") throw std::runtime_error("boom");
-    if (claim.uid == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    if (claim.uid == "slow") {
+      slow_started = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    }
     prepared.insert(claim.uid);
     return kubelet::PrepareResult{{{{"cpus"},
                                     "node-a",
@@ -58,6 +61,7 @@ class FakePreparer : public kubelet::ClaimPreparer {
   std::set<std::string> prepared;
   std::atomic<int> in_flight{0};
   std::atomic<bool> overlapped{false};
+  std::atomic<bool> slow_started{false};
 };
 
 struct Node {
@@ -308,6 +312,40 @@ TEST_CASE("Stop ends open health streams and calls fail after retries", "[kubele
   auto out = kubelet.Prepare(reg, {{"ns", "a", "u1"}});
   CHECK_FALSE(out.ok());
   CHECK(kubelet.last_attempts() == 3);
+}
+
+TEST_CASE("Stop lets a running prepare finish before it closes the connections",
+          "[kubelet][integration]") {
+  Node node;
+  node.options.health_period = std::chrono::hours(1);
+  auto plugin = node.NewPlugin();
+  REQUIRE(plugin->Start().ok());
+  KubeletStandin watching;
+  RegisteredPlugin reg = node.RegisterWith(watching);
+  // The kubelet's health stream stays open on the same connection as its prepare calls.
+  StatusOr<std::vector<std::vector<HealthEntry>>> lists = Status::Internal("not run");
+  std::thread watcher([&] { lists = watching.WatchHealth(reg, 2, std::chrono::seconds(30)); });
+  StatusOr<std::map<std::string, ClaimOutcome>> out = Status::Internal("not run");
+  std::thread preparer([&] {
+    KubeletStandin preparing(StandinOptions{.max_attempts = 1});  // one stand-in per thread
+    out = preparing.Prepare(reg, {{"ns", "s", "slow"}});
+  });
+  const auto wait_until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!node.preparer.slow_started && std::chrono::steady_clock::now() < wait_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(node.preparer.slow_started);
+  const auto start = std::chrono::steady_clock::now();
+  plugin->Stop();
+  const auto took = std::chrono::steady_clock::now() - start;
+  preparer.join();
+  watcher.join();
+  REQUIRE(out.ok());  // the running call was answered, not cancelled
+  CHECK(out->at("slow").ok());
+  CHECK(node.preparer.prepared.count("slow") == 1);
+  CHECK(took >= std::chrono::milliseconds(300));  // it waited for the 800 ms prepare...
+  CHECK(took < std::chrono::seconds(3));          // ...but not for the 5 s grace
+  CHECK_FALSE(lists.ok());
 }
 
 TEST_CASE("a call-wide failure is retried until the plugin answers", "[kubelet][integration]") {

@@ -71,6 +71,10 @@ class DriverRig {
       const std::vector<kubelet::ClaimRef>& claims);
   StatusOr<std::map<std::string, std::string>> Unprepare(
       const std::vector<kubelet::ClaimRef>& claims);
+  // Opens the health stream (NodeWatchResources) as the kubelet does and returns once
+  // `messages` device lists arrived (their device counts), or the error that ended the stream
+  // first. May run in its own thread while the test stops the driver.
+  StatusOr<std::vector<size_t>> WatchHealth(int messages, std::chrono::milliseconds timeout);
 
   // GET http://127.0.0.1:<driver port><path>: {status, body}.
   StatusOr<std::pair<int, std::string>> HttpGet(const std::string& path);

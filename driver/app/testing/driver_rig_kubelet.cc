@@ -33,4 +33,13 @@ StatusOr<std::map<std::string, std::string>> DriverRig::Unprepare(
   return kubelet_->standin.Unprepare(kubelet_->plugin, claims);
 }
 
+StatusOr<std::vector<size_t>> DriverRig::WatchHealth(int messages,
+                                                     std::chrono::milliseconds timeout) {
+  auto lists = kubelet_->standin.WatchHealth(kubelet_->plugin, messages, timeout);
+  if (!lists.ok()) return lists.status();
+  std::vector<size_t> sizes;
+  for (const auto& list : *lists) sizes.push_back(list.size());
+  return sizes;
+}
+
 }  // namespace dracpu::testing
