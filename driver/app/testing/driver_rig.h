@@ -10,8 +10,7 @@
 //   auto outcomes = (*rig)->Prepare({*claim});
 // Nothing here depends on a test framework, so benchmarks use it too.
 //
-// The two stand-ins are used from separate source files (driver_rig.cc, driver_rig_kubelet.cc)
-// so that their headers never meet in one translation unit.
+// The kubelet side is in driver_rig_kubelet.cc.
 
 #ifndef DRACPU_DRIVER_APP_TESTING_DRIVER_RIG_H_
 #define DRACPU_DRIVER_APP_TESTING_DRIVER_RIG_H_
