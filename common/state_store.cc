@@ -182,6 +182,7 @@ Status StateStore::Update(const std::function<Status(AllocationState*)>& mutate)
   state.set_api_version(kStateApiVersion);
   state.set_generation(generation);
   state.set_updated_at(UtcNow(true));
+  state.clear_checksum();  // the old one; saves EncodeState a copy
   StatusOr<std::string> bytes = EncodeState(state);
   if (!bytes.ok()) return bytes.status();
   DRACPU_RETURN_IF_ERROR(WriteFileAtomically(data_path(), *bytes, options_.file_perms));
