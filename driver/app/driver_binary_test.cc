@@ -387,6 +387,25 @@ TEST_CASE_METHOD(StartedDriver, "a restarted driver keeps its claims and their C
   }
 }
 
+TEST_CASE_METHOD(StartedDriver, "SIGTERM with the kubelet's health stream open exits promptly",
+                 "[integration]") {
+  // The kubelet keeps NodeWatchResources open for the plugin's whole life; 1000 lists would
+  // take hours at the default period, so the stream is open when the signal arrives.
+  StatusOr<std::vector<size_t>> lists = Status::Internal("not run");
+  std::thread watcher([&] { lists = rig.WatchHealth(1000, milliseconds(60000)); });
+  REQUIRE(rig.driver().WaitForLog("stream opened", seconds(10)));
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<int> code = rig.StopDriver();
+  const auto took = std::chrono::steady_clock::now() - start;
+  watcher.join();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  // Functional, not a benchmark: the shutdown grace is 5 s, waiting it out would be the bug.
+  INFO(rig.driver().Log());
+  CHECK(took < seconds(3));
+  CHECK_FALSE(lists.ok());  // the stream ended with the driver
+}
+
 TEST_CASE_METHOD(StartedDriver,
                  "slices changed by someone else are put back - other pools are removed",
                  "[integration]") {
