@@ -44,7 +44,7 @@ namespace dracpu::e2e {
 struct ChurnOptions {
   uint64_t seed = 1;
   int pods = 200;      // created in all (the bystander not counted)
-  int max_alive = 16;  // pods alive at once: a random target in [1, max_alive], redrawn often
+  int max_alive = 24;  // pods alive at once: a random target in [1, max_alive], redrawn often
   int max_claim_cpus = 6;
   // The largest group of the topology (CPUs of a NUMA node): oversize claims ask for more.
   int group_cpus = 8;
@@ -66,6 +66,9 @@ struct ChurnResult {
   // One sample per deleted pod that held prepared claims: DeletePod returning -> every shared
   // container on the grown pool.
   std::vector<std::chrono::microseconds> regrowth;
+  // The same pods: DeletePod called -> every shared container on the grown pool (includes the
+  // containers' removal and NodeUnprepareResources).
+  std::vector<std::chrono::microseconds> delete_to_grown;
   std::chrono::nanoseconds elapsed{0};
 };
 
@@ -87,8 +90,7 @@ struct DurationSummary {
   double median_ms = 0, p99_ms = 0, max_ms = 0;
 };
 DurationSummary Summarize(std::vector<std::chrono::microseconds> samples);
-// "pods 200 (created 150, refused 12 of which oversize 9), ... regrowth median X ms p99 Y ms
-// max Z ms (n samples), N pods/s" on one line.
+// One line: the pod counts, pods/s, and median/p99/max of both regrowth figures.
 std::string FormatChurn(const ChurnResult& result);
 
 }  // namespace dracpu::e2e
