@@ -138,17 +138,22 @@ class Churn {
       if (!run->sandbox_id.empty()) return Fail(what, "refused, yet its sandbox was created");
       for (const auto& [claim, why] : run->claim_errors) {
         if (why.empty()) return Fail(what, "claim " + claim + " refused without a reason");
+        LOG(INFO) << "churn: " << what << ": claim " << claim << " refused: " << why;
       }
+      bool prepare_refused = false;  // a claim allocated, then refused by the driver
       for (const kubelet::ClaimRef& ref : run->claims) {
         bool refused = run->claim_errors.count("*") > 0;
         for (const PodClaimManifest& c : p.manifest.claims) {
           if (ResolvedClaimName(p.manifest, c) == ref.name)
             refused = refused || run->claim_errors.count(c.name) > 0;
         }
-        if (refused && state->claims().count(ref.uid)) {
+        if (!refused) continue;
+        prepare_refused = true;
+        if (state->claims().count(ref.uid)) {
           return Fail(what, "refused claim " + ref.name + " left in the state file");
         }
       }
+      if (prepare_refused) ++result_->refused_at_prepare;
       return Check(what);
     }
     if (p.oversize) return Fail(what, "a claim larger than any group was granted");
@@ -275,13 +280,14 @@ std::string FormatChurn(const ChurnResult& r) {
   const int pods = r.created + r.refused;
   char text[768];
   std::snprintf(text, sizeof text,
-                "pods %d (ran %d, refused %d of which oversize %d), claims prepared %d, "
+                "pods %d (ran %d, refused %d of which oversize %d, at prepare %d), claims "
+                "prepared %d, "
                 "containers %d, %.1f s, %.1f pods/s; shared pool regrowth (%zu unprepares) "
                 "after DeletePod returned: median %.2f ms, p99 %.2f ms, max %.2f ms; since "
                 "DeletePod was called: median %.2f ms, p99 %.2f ms, max %.2f ms",
-                pods, r.created, r.refused, r.refused_oversize, r.claims_prepared, r.containers,
-                seconds, seconds > 0 ? pods / seconds : 0.0, g.count, g.median_ms, g.p99_ms,
-                g.max_ms, d.median_ms, d.p99_ms, d.max_ms);
+                pods, r.created, r.refused, r.refused_oversize, r.refused_at_prepare,
+                r.claims_prepared, r.containers, seconds, seconds > 0 ? pods / seconds : 0.0,
+                g.count, g.median_ms, g.p99_ms, g.max_ms, d.median_ms, d.p99_ms, d.max_ms);
   return text;
 }
 

@@ -57,9 +57,10 @@ struct ChurnOptions {
 };
 
 struct ChurnResult {
-  int created = 0;           // pods that ran every container
-  int refused = 0;           // pods refused with claim_errors (oversize included)
-  int refused_oversize = 0;  // of which asking more than a group has
+  int created = 0;             // pods that ran every container
+  int refused = 0;             // pods refused with claim_errors (oversize included)
+  int refused_oversize = 0;    // of which asking more than a group has
+  int refused_at_prepare = 0;  // of which allocated, then refused by the driver
   int deleted = 0;
   int claims_prepared = 0;
   int containers = 0;
