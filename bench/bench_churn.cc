@@ -1,10 +1,10 @@
 // Issue #6 scenario 10 as a benchmark: the churn of e2e/node/churn.h (200 pods with random
 // claims, created and deleted over time) on a whole node with the real dracpu-driver and
-// dracpu-nri, in grouped and in individual mode. Prints how long the shared pool took to grow
-// back after each unprepare (from DeletePod returning until every shared container runs on
-// the grown pool: median, p99, max) and the pods per second, once with the invariants checked
-// after every step (as the test does) and once checked only at the end (the node's own pace).
-// Seed 1 unless DRACPU_CHURN_SEED says otherwise, so runs compare.
+// dracpu-nri, in grouped and in individual mode (on ChurnMachineFor's machines). Prints how long
+// the shared pool took to grow back after each unprepare (from DeletePod returning until every
+// shared container runs on the grown pool: median, p99, max) and the pods per second, once with the
+// invariants checked after every step (as the test does) and once checked only at the end (the
+// node's own pace). Seed 1 unless DRACPU_CHURN_SEED says otherwise, so runs compare.
 
 #include <glog/logging.h>
 
@@ -18,8 +18,9 @@ namespace {
 using dracpu::e2e::ChurnOptions;
 
 int Churn(const std::string& mode, bool check_every_step) {
+  const dracpu::e2e::ChurnMachine machine = dracpu::e2e::ChurnMachineFor(mode);
   dracpu::e2e::NodeOptions node_options;
-  node_options.topology = "64amd64-4s2n4ca2co";
+  node_options.topology = machine.topology;
   node_options.device_mode = mode;
   node_options.nri_verbosity = 0;
   auto node = dracpu::e2e::WholeNode::Start(node_options);
@@ -29,7 +30,7 @@ int Churn(const std::string& mode, bool check_every_step) {
   }
   ChurnOptions options;
   options.seed = dracpu::e2e::ChurnSeed(1);
-  options.group_cpus = 8;
+  options.group_cpus = machine.group_cpus;
   options.check_every_step = check_every_step;
   auto result = dracpu::e2e::RunChurn(**node, options);
   if (!result.ok()) {

@@ -227,6 +227,11 @@ double Ms(std::chrono::microseconds d) { return d.count() / 1000.0; }
 
 }  // namespace
 
+ChurnMachine ChurnMachineFor(const std::string& device_mode) {
+  if (device_mode == "individual") return {"generated:2s2n1l8c2t", 16};
+  return {"64amd64-4s2n4ca2co", 8};
+}
+
 uint64_t ChurnSeed(uint64_t fallback) {
   const char* text = std::getenv("DRACPU_CHURN_SEED");
   if (text == nullptr || *text == '\0') return fallback;

@@ -73,6 +73,15 @@ struct ChurnResult {
   std::chrono::nanoseconds elapsed{0};
 };
 
+// The machine the test and the benchmark churn on per device mode: 64 CPUs either way, room
+// for a dozen claims at once. Grouped: a real machine with 8 NUMA nodes of 8 CPUs, no SMT.
+// Individual: a generated one with 4 NUMA nodes of 8 cores x 2 threads.
+struct ChurnMachine {
+  std::string topology;  // NodeOptions::topology
+  int group_cpus;        // CPUs of a NUMA node (ChurnOptions::group_cpus)
+};
+ChurnMachine ChurnMachineFor(const std::string& device_mode);
+
 // DRACPU_CHURN_SEED when it is set to a number, else `fallback`.
 uint64_t ChurnSeed(uint64_t fallback);
 

@@ -3,6 +3,8 @@
 // step are in e2e/node/churn.h (shared with bench/bench_churn.cc); the seed is printed and
 // DRACPU_CHURN_SEED=<seed> replays a failure.
 
+#include <stdlib.h>
+
 #include <random>
 
 #include "e2e/node/churn.h"
@@ -11,25 +13,26 @@
 namespace dracpu::e2e {
 namespace {
 
-// 64 CPUs in 8 NUMA nodes of 8 (4 sockets): room for a dozen claims at once, and claims larger
-// than a group to refuse.
-constexpr char kTopology[] = "64amd64-4s2n4ca2co";
-
 void Churn(const std::string& device_mode) {
+  const ChurnMachine machine = ChurnMachineFor(device_mode);
   const uint64_t seed = ChurnSeed(std::random_device{}());
-  WARN(device_mode << " churn seed " << seed << " (replay: DRACPU_CHURN_SEED=" << seed << ")");
+  WARN(device_mode << " churn on " << machine.topology << ", seed " << seed
+                   << " (replay: DRACPU_CHURN_SEED=" << seed << ")");
   NodeOptions node_options;
-  node_options.topology = kTopology;
+  node_options.topology = machine.topology;
   node_options.device_mode = device_mode;
   auto node = StartNode(node_options);
 
   ChurnOptions options;
   options.seed = seed;
-  options.group_cpus = 8;
+  options.group_cpus = machine.group_cpus;
   StatusOr<ChurnResult> result = RunChurn(*node, options);
-  INFO((result.ok() ? std::string() : result.status().ToString())
-       << "\nnri-plugin log: " << node->nri_log());
-  REQUIRE(result.ok());
+  if (!result.ok()) {
+    // The node's temporary root goes with it: keep both binaries' logs for the replay.
+    char dir[] = "/tmp/dracpu-churn-logs-XXXXXX";
+    INFO("logs kept: " << (mkdtemp(dir) != nullptr ? node->KeepLogs(dir) : "none"));
+    FAIL(result.status().ToString());
+  }
   WARN(device_mode << " churn: " << FormatChurn(*result));
 
   // Every pod went through; most ran (the node has room for max_alive typical pods), the rest
