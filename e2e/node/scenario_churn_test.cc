@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "common/cpuset.h"
 #include "e2e/node/churn.h"
@@ -58,50 +60,34 @@ TEST_CASE("scenario 10: churn of 200 pods in individual mode", "[e2e][scenario10
   Churn("individual");
 }
 
+// A pod whose containers each use one claim made from a template: {container, template}.
+PodManifest ClaimPod(const std::string& name,
+                     const std::vector<std::pair<std::string, std::string>>& uses) {
+  PodManifest pod;
+  pod.name = name;
+  for (const auto& [container, template_name] : uses) {
+    pod.claims.push_back({container + "-cpus", template_name, ""});
+    pod.containers.push_back({container, {}, {container + "-cpus"}});
+  }
+  return pod;
+}
+
 // What the churn met (seed 483263150, individual mode): a pod with two claims whose second
 // claim the driver refuses (it would empty the shared pool) after the first was prepared. The
 // kubelet keeps the first prepared while the pod is Pending. On the default node (one NUMA node
 // of 16 CPUs, CPU 0 reserved): "filler" takes 10, "pending" asks 4 + 1 of the last 5.
-const char kStrandPods[] = R"(
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: default}
-spec:
-  containers:
-  - name: nginx
----
-apiVersion: v1
-kind: Pod
-metadata: {name: filler, namespace: default}
-spec:
-  resourceClaims:
-  - {name: cpus, resourceClaimTemplateName: ten}
-  containers:
-  - name: app
-    resources: {claims: [{name: cpus}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: pending, namespace: default}
-spec:
-  resourceClaims:
-  - {name: big, resourceClaimTemplateName: four}
-  - {name: small, resourceClaimTemplateName: one}
-  containers:
-  - name: app
-    resources: {claims: [{name: big}]}
-  - name: second
-    resources: {claims: [{name: small}]}
-)";
-
-// Runs the pods above; returns the CPUs of the claim of "pending" that was prepared.
+// Runs web, filler and pending; returns the CPUs of the claim of "pending" that was prepared.
 std::string StrandClaim(WholeNode& node) {
   ApplyYaml(node, GroupedTemplate("ten", 10) + "---\n" + GroupedTemplate("four", 4) + "---\n" +
-                      GroupedTemplate("one", 1) + "---\n" + kStrandPods);
-  REQUIRE(Run(node, "web").ok());
-  REQUIRE(Run(node, "filler").ok());
+                      GroupedTemplate("one", 1));
+  auto web = node.RunPod(PodWithEnv("web", "nginx", {}));
+  REQUIRE((web.ok() && web->ok()));
+  auto filler = node.RunPod(ClaimPod("filler", {{"app", "ten"}}));
+  REQUIRE((filler.ok() && filler->ok()));
   RequireInvariants(node);
-  PodRun pending = Run(node, "pending");
+  auto run = node.RunPod(ClaimPod("pending", {{"app", "four"}, {"second", "one"}}));
+  REQUIRE(run.ok());
+  const PodRun& pending = *run;
   CHECK(pending.sandbox_id.empty());
   REQUIRE(pending.claim_errors.size() == 1);
   INFO(pending.claim_errors.begin()->second);
