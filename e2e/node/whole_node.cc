@@ -188,6 +188,31 @@ Status WholeNode::WaitForInvariants(std::chrono::milliseconds timeout) {
   }
 }
 
+StatusOr<std::chrono::microseconds> WholeNode::WaitForSharedPool(
+    std::chrono::milliseconds timeout) {
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<CpuPools> pools = Pools();
+  if (!pools.ok()) return pools.status();
+  const std::string shared = pools->shared.ToString();
+  std::string narrow;  // the containers not on the pool yet, for the timeout's message
+  auto all_grown = [&] {
+    narrow.clear();
+    for (const standin::ContainerView& c : runtime_->Containers()) {
+      if (c.state != standin::api::CONTAINER_CREATED && c.state != standin::api::CONTAINER_RUNNING)
+        continue;
+      bool claim = false;
+      for (const std::string& e : c.env) claim = claim || e.rfind("DRA_CPUSET_", 0) == 0;
+      if (!claim && c.cpus != shared) narrow += " " + c.name + " (" + c.id + ") on " + c.cpus;
+    }
+    return narrow.empty();
+  };
+  if (!runtime_->WaitUntil(all_grown, timeout)) {
+    return Status::DeadlineExceeded("shared pool " + shared + " not reached by:" + narrow);
+  }
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
 std::string WholeNode::KeepLogs(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;

@@ -101,6 +101,10 @@ class WholeNode {
   // Waits until the invariants hold (the shared pool grows back asynchronously); on timeout
   // FailedPrecondition with the last violations.
   Status WaitForInvariants(std::chrono::milliseconds timeout);
+  // Waits until every container without a DRA_CPUSET_* env var runs on the shared pool of the
+  // state file as it is now; returns how long that took (the shared pool growing back after an
+  // unprepare, design.md §4). DeadlineExceeded with the containers still narrow on timeout.
+  StatusOr<std::chrono::microseconds> WaitForSharedPool(std::chrono::milliseconds timeout);
 
   // Neighbours and binaries coming and going (issue #6 scenarios 6 and 7).
   Status RestartDriver(bool crash);  // SIGKILL when crash, else SIGTERM; then start again

@@ -105,6 +105,7 @@ std::vector<api::ContainerUpdate> RuntimeStandin::ApplyUpdatesLocked(
     VLOG(1) << "runtime stand-in: " << u.container_id() << " cpus -> "
             << u.linux().resources().cpu().cpus();
   }
+  ++changes_;
   cv_.notify_all();
   return failed;
 }
@@ -290,6 +291,7 @@ Status RuntimeStandin::RemoveContainer(const std::string& id) {
   Status s;
   if (it->second.has_cgroup) s = cgroups_->Remove(id);
   containers_.erase(it);
+  ++changes_;
   cv_.notify_all();
   return s;
 }
@@ -346,14 +348,21 @@ StatusOr<CpuSet> RuntimeStandin::RealAffinity(const std::string& id) const {
 
 bool RuntimeStandin::WaitUntil(const std::function<bool()>& pred,
                                std::chrono::milliseconds timeout) const {
-  // pred() reads the table through the locking accessors, so it runs unlocked; the wait is
-  // bounded so a change between pred() and the wait is seen within 20 ms.
+  // pred() reads the table through the locking accessors, so it runs unlocked. A change of the
+  // table between pred() and the wait is caught by the change counter read before pred(), so
+  // it wakes at once (the churn scenario times the shared pool's regrowth with this); other
+  // notifications are seen within the 20 ms bound.
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
+    uint64_t seen;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen = changes_;
+    }
     if (pred()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(20));
+    cv_.wait_for(lock, std::chrono::milliseconds(20), [&] { return changes_ != seen; });
   }
 }
 

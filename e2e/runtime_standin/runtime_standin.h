@@ -179,6 +179,7 @@ class RuntimeStandin {
   std::map<std::string, Record> containers_;
   std::vector<std::string> evictions_;
   uint64_t next_id_ = 1;
+  uint64_t changes_ = 0;  // container updates and removals so far, for WaitUntil
   std::map<std::string, std::vector<int64_t>> latencies_ns_;
 
   std::atomic<uint64_t> handshakes_{0};
