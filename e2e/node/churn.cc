@@ -157,11 +157,10 @@ class Churn {
       }
       if (prepare_refused) ++result_->refused_at_prepare;
       if (!stranded) return Check(what);
-      // KNOWN GAP (scenario_churn_test.cc, "a claim prepared for a pod that never starts"): the
-      // prepared claim's CPUs are exclusive in the state file, but the nri-plugin moves shared
-      // containers off them only with the next CreateContainer answer, so the invariants do
-      // not hold while the pod is Pending. The pod is deleted at once, as a user would, and
-      // the invariants are checked after that.
+      // A claim of the Pending pod stays prepared (the kubelet keeps it until the pod goes):
+      // the invariants hold with it (shared containers may keep its CPUs until its container
+      // would be created, design.md §4). The pod is then deleted, as a user would.
+      DRACPU_RETURN_IF_ERROR(Check(what));
       ++result_->refused_partially;
       alive_.pop_back();
       return Delete(p.manifest.name);

@@ -64,7 +64,7 @@ struct ChurnResult {
   int refused = 0;             // pods refused with claim_errors (oversize included)
   int refused_oversize = 0;    // of which asking more than a group has
   int refused_at_prepare = 0;  // of which allocated, then refused by the driver
-  // of which with another claim prepared: deleted at once (see churn.cc, KNOWN GAP)
+  // of which with another claim prepared: checked, then deleted (churn.cc)
   int refused_partially = 0;
   int deleted = 0;
   int claims_prepared = 0;

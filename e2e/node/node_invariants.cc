@@ -35,7 +35,10 @@ std::vector<std::string> NodeViolations(const AllocationState& state,
   }
   if (pools->shared.Empty()) violations.push_back("the shared pool is empty");
 
+  // Claim containers first: the claims they hold decide what shared containers may keep.
   std::map<int, std::string> claimed_by;  // CPU -> claim container holding it
+  CpuSet held;                            // CPUs of claims whose container exists
+  std::vector<std::pair<const ContainerCpus*, CpuSet>> shared_containers;
   for (const ContainerCpus& c : containers) {
     StatusOr<CpuSet> got = CpuSet::Parse(c.cpus);
     if (c.cpus.empty() || !got.ok()) {
@@ -44,10 +47,7 @@ std::vector<std::string> NodeViolations(const AllocationState& state,
     }
     const std::vector<std::string> uids = ClaimUids(c.env);
     if (uids.empty()) {
-      if (*got != pools->shared) {
-        violations.push_back(c.label + " runs on " + got->ToString() + ", not the shared pool " +
-                             pools->shared.ToString());
-      }
+      shared_containers.emplace_back(&c, *got);
       continue;
     }
     CpuSet want;
@@ -63,6 +63,7 @@ std::vector<std::string> NodeViolations(const AllocationState& state,
       StatusOr<CpuSet> cpus = CpuSet::Parse(claim->second.cpus());
       if (cpus.ok()) want |= *cpus;
     }
+    held |= want;
     if (*got != want) {
       violations.push_back(c.label + " runs on " + got->ToString() + ", its claims hold " +
                            want.ToString());
@@ -73,6 +74,14 @@ std::vector<std::string> NodeViolations(const AllocationState& state,
         violations.push_back("CPU " + std::to_string(cpu) + " is held by " + it->second +
                              " and by " + c.label);
       }
+    }
+  }
+  const CpuSet pending = pools->exclusive - held;  // prepared, container not created yet
+  for (const auto& [c, got] : shared_containers) {
+    if (!pools->shared.IsSubsetOf(got) || !got.IsSubsetOf(pools->shared | pending)) {
+      violations.push_back(c->label + " runs on " + got.ToString() + ", not the shared pool " +
+                           pools->shared.ToString() +
+                           (pending.Empty() ? "" : " (+ at most " + pending.ToString() + ")"));
     }
   }
   return violations;

@@ -6,7 +6,12 @@
 //   3. a container whose env carries DRA_CPUSET_<uid> entries runs on exactly the union of
 //      those claims' CPUs, and each of those claims is Prepared;
 //   4. no CPU belongs to two claim containers (so a claim serves one container);
-//   5. every other container runs on exactly the shared pool (none is left unconfined).
+//   5. every other container runs on the shared pool, plus at most the CPUs of prepared claims
+//      whose container does not exist yet: design.md §4 shrinks running shared containers in
+//      the CreateContainer response of the claim's container, not at prepare (new shared
+//      containers get the shrunk pool at once). None is left unconfined, and none keeps a CPU
+//      of a claim whose container runs. When every prepared claim has its container, this is
+//      "exactly the shared pool".
 //
 // The env is read here independently of the nri-plugin's parser on purpose: this is the
 // oracle the plugin is judged by, so it must not share the plugin's code.

