@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/cpuset.h"
+#include "common/testing/temp_dir.h"
 #include "e2e/apiserver/apiserver_standin.h"
 #include "e2e/node/scenario_support.h"
 
@@ -346,6 +347,12 @@ void NriPluginAway(bool crash, const std::string& binary) {
   CHECK_FALSE(node->Violations().empty());
 
   REQUIRE(node->StartNriPlugin(binary).ok());
+  if (!binary.empty()) {  // the runtime talks to the process started from the new file
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink(
+        "/proc/" + std::to_string(node->runtime().plugin_pid()) + "/exe", ec);
+    CHECK(exe.string() == binary);
+  }
   RequireInvariants(*node);
   CHECK(node->CpusOf(worker_id) == worker_cpus);
   RequireClaimContainersPinned(*node, late);
@@ -370,13 +377,10 @@ TEST_CASE("scenario 6b: the nri-plugin restarts while containers live", "[e2e][s
 TEST_CASE("scenario 6c: the nri-plugin is replaced by a fresh binary", "[e2e][scenario6]") {
   // dracpu-nri keeps no cache on disk (its view of the state file lives in memory only), so a
   // fresh process from another file is a new image with an empty cache.
-  namespace fs = std::filesystem;
-  char tmpl[] = "/tmp/dracpu-nri-image-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  const std::string image = std::string(tmpl) + "/dracpu-nri";
-  fs::copy_file(std::string(DRACPU_BINARY_DIR) + "/nri-plugin/dracpu-nri", image);
+  testing::TempDir dir("dracpu-nri-image");
+  const std::string image = dir.Sub("dracpu-nri");
+  std::filesystem::copy_file(std::string(DRACPU_BINARY_DIR) + "/nri-plugin/dracpu-nri", image);
   NriPluginAway(false, image);
-  fs::remove_all(tmpl);
 }
 
 TEST_CASE("scenario 6d: the runtime restarts and keeps its containers", "[e2e][scenario6]") {
