@@ -70,30 +70,25 @@ metadata: {name: late-web, namespace: default}
 spec:
   containers:
   - name: nginx
----
-apiVersion: v1
-kind: Pod
-metadata: {name: batch, namespace: default}
-spec:
-  resourceClaims:
-  - {name: c0, resourceClaimTemplateName: two}
-  - {name: c1, resourceClaimTemplateName: two}
-  - {name: c2, resourceClaimTemplateName: two}
-  - {name: c3, resourceClaimTemplateName: two}
-  - {name: c4, resourceClaimTemplateName: two}
-  - {name: c5, resourceClaimTemplateName: two}
-  containers:
-  - {name: w0, resources: {claims: [{name: c0}]}}
-  - {name: w1, resources: {claims: [{name: c1}]}}
-  - {name: w2, resources: {claims: [{name: c2}]}}
-  - {name: w3, resources: {claims: [{name: c3}]}}
-  - {name: w4, resources: {claims: [{name: c4}]}}
-  - {name: w5, resources: {claims: [{name: c5}]}}
 )";
 
 constexpr int kBatchClaims = 6;
 
-std::string Yaml() { return GroupedTemplate("two", 2) + "---\n" + kPods; }
+// Pod "batch": kBatchClaims claims of two CPUs, one container each, prepared in one kubelet
+// call.
+std::string BatchPod() {
+  std::string claims, containers;
+  for (int i = 0; i < kBatchClaims; ++i) {
+    const std::string n = std::to_string(i);
+    claims += "  - {name: c" + n + ", resourceClaimTemplateName: two}\n";
+    containers += "  - {name: w" + n + ", resources: {claims: [{name: c" + n + "}]}}\n";
+  }
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: batch, namespace: default}\nspec:\n"
+         "  resourceClaims:\n" +
+         claims + "  containers:\n" + containers;
+}
+
+std::string Yaml() { return GroupedTemplate("two", 2) + "---\n" + kPods + "---\n" + BatchPod(); }
 
 // UID -> cpus of every claim in the state file; a claim not Prepared carries kNotPrepared after
 // its cpus, so that comparing with CdiClaims also proves none is left half-done.
