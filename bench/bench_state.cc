@@ -57,7 +57,7 @@ Figures Time(int runs, F body) {
 }
 
 void Print(const char* what, int claims, int runs, Figures f) {
-  std::printf("%-28s claims=%3d runs=%4d  median=%9.1f us  p99=%9.1f us  max=%9.1f us\n", what,
+  std::printf("%-32s claims=%3d runs=%4d  median=%9.1f us  p99=%9.1f us  max=%9.1f us\n", what,
               claims, runs, f.median, f.p99, f.max);
 }
 
@@ -82,6 +82,16 @@ int Run(const std::string& dir, int claims, int runs) {
                    .ok();
   });
   Figures read = Time(runs, [&](int) { failed |= !store.Read().ok(); });
+  Figures fresh = Time(runs, [&](int) { failed |= !StateStore(store.dir()).Read().ok(); });
+  StatusOr<AllocationState> current = store.Read();
+  failed |= !current.ok();
+  std::string bytes;
+  Figures encode = Time(runs, [&](int) {
+    StatusOr<std::string> out = EncodeState(*current);
+    failed |= !out.ok();
+    if (out.ok()) bytes = std::move(out).value();
+  });
+  Figures decode = Time(runs, [&](int) { failed |= !DecodeState(bytes).ok(); });
   CachedStateReader reader(&store);
   failed |= !reader.Refresh().ok();
   Figures cached = Time(runs * 10, [&](int) { failed |= !reader.Refresh().ok(); });
@@ -90,7 +100,10 @@ int Run(const std::string& dir, int claims, int runs) {
     return 1;
   }
   Print("state Update (rmw+2 fsync)", claims, runs, rmw);
-  Print("state Read (LOCK_SH+parse)", claims, runs, read);
+  Print("state Read (LOCK_SH, same store)", claims, runs, read);
+  Print("state Read (fresh store, parse)", claims, runs, fresh);
+  Print("EncodeState alone", claims, runs, encode);
+  Print("DecodeState alone", claims, runs, decode);
   Print("state cached Refresh (stat)", claims, runs * 10, cached);
   return 0;
 }

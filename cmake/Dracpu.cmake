@@ -50,5 +50,6 @@ function(dracpu_catch_test name)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
-  catch_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 600)
+  # --warn NoTests: a name CTest mangles (a ";" splits it) must fail, not pass having run nothing.
+  catch_discover_tests(${name} EXTRA_ARGS --warn NoTests PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 600)
 endfunction()

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "common/scoped_fd.h"
 
@@ -29,6 +31,20 @@ Status WriteAll(int fd, std::string_view data, const std::string& what) {
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
+  return Status::OK();
+}
+
+// The part both writers share: `fd` is the freshly opened temp file `tmp`, which ends up
+// renamed over `path` with exactly `perms`, or is left for the caller to clean up.
+Status FillAndRename(ScopedFd fd, const std::string& tmp, const std::string& path,
+                     std::string_view contents, mode_t perms) {
+  // A stale temp from a killed writer may carry other bits, and open() applied the umask.
+  if (::fchmod(fd.get(), perms) != 0) return ErrnoStatus(tmp, "chmod", errno);
+  DRACPU_RETURN_IF_ERROR(WriteAll(fd.get(), contents, tmp));
+  if (::fsync(fd.get()) != 0) return ErrnoStatus(tmp, "fsync", errno);
+  // A deferred write error surfaces at close on some file systems (NFS).
+  if (::close(fd.Release()) != 0) return ErrnoStatus(tmp, "close", errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(path, "rename", errno);
   return Status::OK();
 }
 
@@ -61,18 +77,25 @@ StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes
 
 Status WriteFileAtomically(const std::string& path, std::string_view contents, mode_t perms) {
   const std::string tmp = path + ".tmp";
-  {
-    ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perms));
-    if (!fd.valid()) return ErrnoStatus(tmp, "open", errno);
-    // A stale .tmp from a killed writer may carry other bits, and open() applied the umask.
-    if (::fchmod(fd.get(), perms) != 0) return ErrnoStatus(tmp, "chmod", errno);
-    DRACPU_RETURN_IF_ERROR(WriteAll(fd.get(), contents, tmp));
-    if (::fsync(fd.get()) != 0) return ErrnoStatus(tmp, "fsync", errno);
-    // A deferred write error surfaces at close on some file systems (NFS).
-    if (::close(fd.Release()) != 0) return ErrnoStatus(tmp, "close", errno);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(path, "rename", errno);
+  ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perms));
+  if (!fd.valid()) return ErrnoStatus(tmp, "open", errno);
+  DRACPU_RETURN_IF_ERROR(FillAndRename(std::move(fd), tmp, path, contents, perms));
   return FsyncDir(DirName(path));
+}
+
+Status WriteFileAtomicallyViaUniqueTemp(const std::string& path, std::string_view contents,
+                                        mode_t perms, std::string_view temp_prefix,
+                                        std::string_view temp_suffix) {
+  const std::string dir = DirName(path);
+  std::string tmp = dir + "/" + std::string(temp_prefix) + "XXXXXX" + std::string(temp_suffix);
+  ScopedFd fd(::mkostemps(tmp.data(), static_cast<int>(temp_suffix.size()), O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus(tmp, "create temp file", errno);
+  Status s = FillAndRename(std::move(fd), tmp, path, contents, perms);
+  if (!s.ok()) {
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return FsyncDir(dir);
 }
 
 Status FsyncDir(const std::string& dir) {

@@ -7,6 +7,11 @@
 // folder is fsynced so the rename itself is durable.
 //   REQUIRES: writers of one path are serialized by the caller (e.g. a FileLock): they share the
 //   ".tmp" name. A ".tmp" left by a killed writer is harmless and truncated by the next write.
+//
+// WriteFileAtomicallyViaUniqueTemp gives the same guarantee without that REQUIRES, for folders
+// that other programs watch (the CDI folder): each write stages its bytes in a fresh file whose
+// name the caller shapes so watchers ignore it, and removes it again if the write fails. A
+// writer killed mid-write leaves its temp file behind; the caller sweeps those by name.
 
 #ifndef DRACPU_COMMON_ATOMIC_FILE_H_
 #define DRACPU_COMMON_ATOMIC_FILE_H_
@@ -34,6 +39,13 @@ StatusOr<std::string> ReadFileToString(const std::string& path, size_t max_bytes
 
 // Replaces `path` with `contents`; the file ends with exactly `perms` whatever the umask.
 Status WriteFileAtomically(const std::string& path, std::string_view contents, mode_t perms);
+
+// Like WriteFileAtomically, staging in a new file
+// DirName(path) + "/" + temp_prefix + <6 random characters> + temp_suffix.
+//   REQUIRES: temp_prefix holds no '/'.
+Status WriteFileAtomicallyViaUniqueTemp(const std::string& path, std::string_view contents,
+                                        mode_t perms, std::string_view temp_prefix,
+                                        std::string_view temp_suffix);
 
 // Makes renames and creations inside `dir` durable.
 Status FsyncDir(const std::string& dir);

@@ -96,7 +96,7 @@ TEST_CASE("Nri config defaults", "[config]") {
   CHECK(Contains(bad.status(), "--reserved-cpus"));
 }
 
-TEST_CASE("Flags win over the file; the file wins over defaults and NODE_NAME", "[config]") {
+TEST_CASE("Flags win over the file, the file wins over defaults and NODE_NAME", "[config]") {
   testing::TempDir tmp;
   std::string path = WriteConfig(tmp,
                                  "reservedCPUs: 0-3\n"

@@ -2,27 +2,47 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 namespace dracpu {
 
-StatusOr<CpuSet> ExclusiveCpus(const AllocationState& state) {
-  CpuSet all;
-  // Claim owning each CPU so far, to name both sides of an overlap. The protobuf map iterates
-  // in no fixed order; an ordered copy keeps the error message deterministic.
-  std::map<std::string, const ClaimAllocation*> claims;
-  for (const auto& [uid, claim] : state.claims()) claims[uid] = &claim;
-  std::map<int, std::string> owner;
-  for (const auto& [uid, claim] : claims) {
-    StatusOr<CpuSet> cpus = CpuSet::Parse(claim->cpus());
-    if (!cpus.ok()) return cpus.status().Annotate("claim " + uid + " cpus");
-    if (cpus->Intersects(all)) {
-      int cpu = (*cpus & all).First();
-      return Status::InvalidArgument("claims " + owner[cpu] + " and " + uid + " both hold CPU " +
-                                     std::to_string(cpu));
+std::map<std::string, ClaimOverlap> OverlappingClaims(const std::map<std::string, CpuSet>& claims) {
+  std::map<std::string, ClaimOverlap> overlaps;
+  // One pass over every claimed CPU rather than comparing claims pairwise: first owner of each
+  // CPU, in UID order.
+  std::map<int, const std::string*> owner;
+  for (const auto& [uid, cpus] : claims) {
+    for (int cpu : cpus) {
+      auto [it, first] = owner.emplace(cpu, &uid);
+      if (first) continue;
+      overlaps.try_emplace(*it->second, ClaimOverlap{uid, cpu});
+      overlaps.try_emplace(uid, ClaimOverlap{*it->second, cpu});
     }
-    for (int cpu : *cpus) owner[cpu] = uid;
-    all |= *cpus;
   }
+  return overlaps;
+}
+
+std::string DescribeOverlap(const std::string& uid, const ClaimOverlap& overlap) {
+  const bool in_order = uid < overlap.other;
+  return "claims " + (in_order ? uid : overlap.other) + " and " + (in_order ? overlap.other : uid) +
+         " both hold CPU " + std::to_string(overlap.cpu);
+}
+
+StatusOr<CpuSet> ExclusiveCpus(const AllocationState& state) {
+  // The protobuf map iterates in no fixed order; an ordered copy keeps errors deterministic.
+  std::map<std::string, CpuSet> claims;
+  for (const auto& [uid, claim] : state.claims()) {
+    StatusOr<CpuSet> cpus = CpuSet::Parse(claim.cpus());
+    if (!cpus.ok()) return cpus.status().Annotate("claim " + uid + " cpus");
+    claims.emplace(uid, std::move(*cpus));
+  }
+  std::map<std::string, ClaimOverlap> overlaps = OverlappingClaims(claims);
+  if (!overlaps.empty()) {
+    const auto& [uid, overlap] = *overlaps.begin();
+    return Status::InvalidArgument(DescribeOverlap(uid, overlap));
+  }
+  CpuSet all;
+  for (const auto& [uid, cpus] : claims) all |= cpus;
   return all;
 }
 

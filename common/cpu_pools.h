@@ -5,9 +5,16 @@
 //   exclusive = union of the cpusets of every claim in the state, whatever its phase (a
 //               Preparing claim's CPUs are already promised to it)
 //   shared    = online - reserved - exclusive
+//
+// Claims never share a CPU (two containers would get it). OverlappingClaims is the one place
+// that rule is checked; each caller decides how to refuse: ExclusiveCpus refuses the whole
+// state, the nri-plugin's CpuPolicy refuses containers that name an overlapping claim.
 
 #ifndef DRACPU_COMMON_CPU_POOLS_H_
 #define DRACPU_COMMON_CPU_POOLS_H_
+
+#include <map>
+#include <string>
 
 #include "common/cpuset.h"
 #include "common/state_codec.h"
@@ -21,6 +28,20 @@ struct CpuPools {
   CpuSet exclusive;
   CpuSet shared;
 };
+
+// Another claim holding `cpu` too.
+struct ClaimOverlap {
+  std::string other;
+  int cpu = -1;
+};
+
+// For every claim (by UID) that shares a CPU with another claim: one such claim and CPU,
+// chosen deterministically. Empty when the claims are disjoint; an empty cpuset overlaps
+// nothing.
+std::map<std::string, ClaimOverlap> OverlappingClaims(const std::map<std::string, CpuSet>& claims);
+
+// "claims <a> and <b> both hold CPU <n>", the two UIDs in sorted order.
+std::string DescribeOverlap(const std::string& uid, const ClaimOverlap& overlap);
 
 // Union of the claims' cpusets. InvalidArgument naming the claim when a cpulist is malformed,
 // and naming both claims when two claims share a CPU (never legitimate: two containers would

@@ -1,6 +1,8 @@
 #include "common/cpu_pools.h"
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <string>
 
 namespace dracpu {
 namespace {
@@ -35,6 +37,22 @@ TEST_CASE("ExclusiveCpus refuses malformed and overlapping claims, naming them",
     REQUIRE(!ex.ok());
     CHECK(ex.status().message() == "claims u1 and u2 both hold CPU 3");
   }
+}
+
+TEST_CASE("OverlappingClaims lists every claim sharing a CPU, and only those", "[pools]") {
+  CHECK(OverlappingClaims({}).empty());
+  CHECK(OverlappingClaims({{"a", {1, 2}}, {"b", {3}}, {"c", {}}}).empty());
+  // a-b share 2, b-c share 5; d is disjoint; e (empty) overlaps nothing.
+  std::map<std::string, ClaimOverlap> o =
+      OverlappingClaims({{"a", {1, 2}}, {"b", {2, 5}}, {"c", {5, 6}}, {"d", {7}}, {"e", {}}});
+  REQUIRE(o.size() == 3);
+  CHECK(o.at("a").other == "b");
+  CHECK(o.at("a").cpu == 2);
+  CHECK(o.at("b").other == "a");
+  CHECK(o.at("c").other == "b");
+  CHECK(o.at("c").cpu == 5);
+  CHECK(DescribeOverlap("c", o.at("c")) == "claims b and c both hold CPU 5");
+  CHECK(DescribeOverlap("a", o.at("a")) == "claims a and b both hold CPU 2");
 }
 
 TEST_CASE("SharedPool is online minus reserved minus exclusive", "[pools]") {

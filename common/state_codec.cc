@@ -33,12 +33,17 @@ Status ParseJson(std::string_view bytes, google::protobuf::Message* msg) {
 
 StatusOr<std::string> EncodeState(const AllocationState& state) {
   if (state.api_version().empty()) return Status::Internal("state to encode has no apiVersion");
-  AllocationState copy = state;
-  copy.clear_checksum();
+  // The checksum member is appended below; copy (a whole state) only to drop a stale one.
+  AllocationState copy;
+  if (!state.checksum().empty()) {
+    copy = state;
+    copy.clear_checksum();
+  }
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   std::string json;
-  auto st = google::protobuf::util::MessageToJsonString(copy, &json, options);
+  auto st = google::protobuf::util::MessageToJsonString(state.checksum().empty() ? state : copy,
+                                                        &json, options);
   if (!st.ok()) return Status::Internal("encoding state: " + st.ToString());
   // Cut the closing brace (and the whitespace around it) so the checksum member can follow the
   // last member.
@@ -52,6 +57,10 @@ StatusOr<std::string> EncodeState(const AllocationState& state) {
   std::string hex = Sha256Hex(json);
   json.append(kSuffixHead).append(hex).append(kSuffixTail);
   return json;
+}
+
+std::string_view EncodedChecksum(std::string_view encoded) {
+  return encoded.substr(encoded.size() - kSuffixLen + kSuffixHead.size(), kHexLen);
 }
 
 namespace {

@@ -45,6 +45,10 @@ StatusOr<std::string> EncodeState(const AllocationState& state);
 // The state in `bytes`, with checksum() set from the file. Errors as described above.
 StatusOr<AllocationState> DecodeState(std::string_view bytes);
 
+// The checksum recorded in bytes EncodeState returned (what DecodeState would set), without
+// parsing them. REQUIRES: `encoded` came from EncodeState.
+std::string_view EncodedChecksum(std::string_view encoded);
+
 }  // namespace dracpu
 
 #endif  // DRACPU_COMMON_STATE_CODEC_H_

@@ -66,7 +66,7 @@ StateStore::Loaded StateStore::LoadUnlocked() const {
     out.status = bytes.status();
     return out;
   }
-  StatusOr<AllocationState> state = DecodeState(*bytes);
+  StatusOr<AllocationState> state = Decode(std::move(bytes).value());
   if (!state.ok()) {
     out.status = state.status().Annotate(path);
     // Both need an operator: damage, or a newer writer this reader cannot follow.
@@ -78,6 +78,26 @@ StateStore::Loaded StateStore::LoadUnlocked() const {
   }
   out.state = std::move(state).value();
   return out;
+}
+
+StatusOr<AllocationState> StateStore::Decode(std::string bytes) const {
+  std::shared_ptr<const Decoded> cached;
+  {
+    std::lock_guard<std::mutex> hold(cache_mu_);
+    cached = cache_;
+  }
+  if (cached != nullptr && cached->bytes == bytes) return cached->state;
+  StatusOr<AllocationState> state = DecodeState(bytes);
+  if (state.ok()) Remember(std::move(bytes), *state);
+  return state;
+}
+
+void StateStore::Remember(std::string bytes, const AllocationState& state) const {
+  auto decoded = std::make_shared<Decoded>();
+  decoded->bytes = std::move(bytes);
+  decoded->state = state;
+  std::lock_guard<std::mutex> hold(cache_mu_);
+  cache_ = std::move(decoded);
 }
 
 StateStore::Loaded StateStore::LoadShared() const {
@@ -162,9 +182,13 @@ Status StateStore::Update(const std::function<Status(AllocationState*)>& mutate)
   state.set_api_version(kStateApiVersion);
   state.set_generation(generation);
   state.set_updated_at(UtcNow(true));
+  state.clear_checksum();  // the old one; saves EncodeState a copy
   StatusOr<std::string> bytes = EncodeState(state);
   if (!bytes.ok()) return bytes.status();
   DRACPU_RETURN_IF_ERROR(WriteFileAtomically(data_path(), *bytes, options_.file_perms));
+  // What the next load of these bytes would decode to, checksum included.
+  state.set_checksum(std::string(EncodedChecksum(*bytes)));
+  Remember(std::move(bytes).value(), state);
   VLOG(1) << "state " << data_path() << " generation " << generation << " written ("
           << state.claims_size() << " claims)";
   return Status::OK();

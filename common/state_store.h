@@ -30,6 +30,15 @@
 //                       file, so it is neither moved nor overwritten.
 //   IOError, PermissionDenied, ResourceExhausted (file over 64 MiB): as the names say.
 // A missing data file is not an error: it is the empty state (no claims, generation 0).
+//
+// Cost. Parsing the JSON dominates a read (about 0.5 ms for 100 claims), so a store remembers
+// the bytes it last decoded or wrote together with their state: a load whose bytes are equal
+// reuses that state instead of parsing again. Every Read and Update still opens and reads the
+// file under the lock, so other writers, hand edits and damage are seen exactly as without the
+// cache; only the parse of bytes already verified (or produced by EncodeState) is skipped. A
+// driver prepare (one Read, two Updates) thus parses nothing when it is the only writer.
+// Thread-safe: concurrent Reads and Updates on one store are fine (the flock serializes the
+// file, a mutex the cache).
 
 #ifndef DRACPU_COMMON_STATE_STORE_H_
 #define DRACPU_COMMON_STATE_STORE_H_
@@ -39,6 +48,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/scoped_fd.h"
@@ -87,12 +98,22 @@ class StateStore {
   // REQUIRES: the caller holds the lock (or knows none exists).
   Loaded LoadUnlocked() const;
   Loaded LoadShared() const;
+  // DecodeState(bytes), answered from the cache when the bytes are the ones it holds.
+  StatusOr<AllocationState> Decode(std::string bytes) const;
+  void Remember(std::string bytes, const AllocationState& state) const;
   Status EnsureDir() const;
   // Renames the damaged data file aside; returns the new name.
   StatusOr<std::string> MoveAside() const;
 
   std::string dir_;
   Options options_;
+
+  struct Decoded {
+    std::string bytes;
+    AllocationState state;
+  };
+  mutable std::mutex cache_mu_;
+  mutable std::shared_ptr<const Decoded> cache_;  // GUARDED_BY(cache_mu_)
 };
 
 // CachedStateReader: the nri-plugin's hot path. Refresh costs one stat(2) when nothing changed:

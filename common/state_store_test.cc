@@ -204,6 +204,39 @@ TEST_CASE("StateStore: the checksum catches a hand edit", "[state]") {
   CHECK(s.status().IsCorruption());
 }
 
+TEST_CASE("StateStore: what a store remembers equals what a fresh store parses", "[state]") {
+  TempDir tmp;
+  StateStore writer(tmp.path());
+  REQUIRE(writer
+              .Update([](AllocationState* s) {
+                s->set_node_name("node-a");
+                (*s->mutable_claims())["u1"].add_devices("req/pool/cpu-1");
+                return AddClaim(s, "u1", "2-3");
+              })
+              .ok());
+  StatusOr<AllocationState> remembered = writer.Read();  // the bytes it wrote: no parse
+  StatusOr<AllocationState> parsed = StateStore(tmp.path()).Read();
+  REQUIRE(remembered.ok());
+  REQUIRE(parsed.ok());
+  CHECK(remembered->checksum().size() == 64);
+  CHECK(remembered->SerializeAsString() == parsed->SerializeAsString());
+}
+
+TEST_CASE("StateStore: a store sees what another store wrote after its own write", "[state]") {
+  TempDir tmp;
+  StateStore a(tmp.path());
+  StateStore b(tmp.path());
+  REQUIRE(a.Update([](AllocationState* s) { return AddClaim(s, "u1", "1"); }).ok());
+  REQUIRE(b.Update([](AllocationState* s) { return AddClaim(s, "u2", "2"); }).ok());
+  REQUIRE(a.Update([](AllocationState* s) { return AddClaim(s, "u3", "3"); }).ok());
+  StatusOr<AllocationState> seen = b.Read();
+  REQUIRE(seen.ok());
+  CHECK(seen->generation() == 3);
+  CHECK(seen->claims().count("u1") == 1);
+  CHECK(seen->claims().count("u2") == 1);
+  CHECK(seen->claims().count("u3") == 1);
+}
+
 TEST_CASE("StateStore: checksum is SHA-256 of the bytes before the checksum member", "[state]") {
   TempDir tmp;
   StateStore store(tmp.path());

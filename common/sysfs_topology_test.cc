@@ -249,7 +249,7 @@ TEST_CASE("package, die and core ids: core_id repeats, compute units split", "[l
     CHECK(topo->cores().size() == 2);
     CHECK(!topo->smt_enabled());
   }
-  SECTION("the same core_id in two packages are two cores; die_id is read") {
+  SECTION("the same core_id in two packages are two cores, die_id is read") {
     Tree t;
     t.ModernCpu(0);
     t.ModernCpu(1);

@@ -46,7 +46,8 @@ export async function checkExamples(h, dir, chartClass) {
       }
       for (const p of docs.filter((d) => d.kind === "Pod")) {
         const refs = p.spec.resourceClaims ?? [];
-        assert(refs.length > 0, `pod ${p.metadata.name} uses no claim`);
+        // A pod without claims belongs in the shared pool example only, never beside claims.
+        assert(refs.length > 0 || claims.length === 0, `pod ${p.metadata.name} uses no claim`);
         for (const r of refs) {
           const target = r.resourceClaimTemplateName ?? r.resourceClaimName;
           const kind = r.resourceClaimTemplateName ? "ResourceClaimTemplate" : "ResourceClaim";

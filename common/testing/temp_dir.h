@@ -5,6 +5,7 @@
 #define DRACPU_COMMON_TESTING_TEMP_DIR_H_
 
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -26,6 +27,9 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The names in folder `dir` (no "." or ".."), sorted; empty when it cannot be read.
+std::vector<std::string> ListDir(const std::string& dir);
 
 // Writes `content` to `path`, creating missing parent folders.
 Status WriteFileForTest(const std::string& path, const std::string& content);

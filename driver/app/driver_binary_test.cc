@@ -5,9 +5,9 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "common/sysfs_topology.h"
 #include "driver/app/testing/driver_rig.h"
 #include "driver/core/cdi.h"
@@ -42,10 +42,9 @@ std::set<std::string> PublishedDevices(const std::vector<value>& slices) {
 }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
+  StatusOr<std::string> text = ReadFileToString(path);
+  REQUIRE(text.ok());
+  return *text;
 }
 
 template <typename Pred>
@@ -62,6 +61,21 @@ std::unique_ptr<DriverRig> NewRig(RigOptions options = {}) {
   auto rig = DriverRig::Create(std::move(options));
   REQUIRE(rig.ok());
   return std::move(*rig);
+}
+
+// A rig whose driver runs with `flags`, registered and published.
+std::unique_ptr<DriverRig> StartedRig(const std::vector<std::string>& flags = {},
+                                      RigOptions options = {}) {
+  std::unique_ptr<DriverRig> rig = NewRig(std::move(options));
+  REQUIRE(rig->StartDriver(flags).ok());
+  return rig;
+}
+
+// A claim in namespace "ns" that the stand-in's scheduler allocated.
+kubelet::ClaimRef NewClaim(DriverRig& rig, const std::string& name, const value& request) {
+  auto claim = rig.CreateClaim(name, request);
+  REQUIRE(claim.ok());
+  return *claim;
 }
 
 // Prepares one claim and returns its outcome (REQUIREs the call itself to succeed).
@@ -85,6 +99,27 @@ void SetAllocation(DriverRig& rig, const std::string& name, const std::string& r
       value::parse(R"({"devices": {"results": )" + results + "}}");
   REQUIRE(rig.api().store().Update("resourceclaims", "ns", name, claim, true).ok());
 }
+
+// The claim's allocation results (JSON text), to give another claim the same devices.
+std::string AllocationResults(DriverRig& rig, const std::string& name) {
+  return S(rig.api().store().Get("resourceclaims", "ns", name).value(),
+           {"status", "allocation", "devices", "results"});
+}
+
+// Allocation results for share `share_id` of grouped `device`, consuming `quantity` of
+// dra.cpu/cpu.
+std::string ShareResults(const std::string& device, const std::string& share_id,
+                         const std::string& quantity) {
+  return R"([{"request": "cpus", "driver": "dra.cpu", "pool": "node-a", "device": ")" + device +
+         R"(", "shareID": ")" + share_id + R"(", "consumedCapacity": {"dra.cpu/cpu": ")" +
+         quantity + R"("}}])";
+}
+
+// Most tests: one rig whose driver runs with the default flags.
+struct StartedDriver {
+  std::unique_ptr<DriverRig> owned = StartedRig();
+  DriverRig& rig = *owned;
+};
 
 struct ModeCase {
   const char* fixture;
@@ -120,9 +155,8 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
                               << GroupByName(c.group_by)) {
       RigOptions options;
       options.fixture = c.fixture;
-      auto owned = NewRig(options);
+      auto owned = StartedRig(c.flags, options);
       DriverRig& rig = *owned;
-      REQUIRE(rig.StartDriver(c.flags).ok());
       Topology topology = DiscoverTopology(rig.sys_root()).value();
       DeviceCatalog catalog =
           DeviceCatalog::Build(topology, {c.mode, c.group_by, c.reserved}).value();
@@ -161,23 +195,20 @@ TEST_CASE("the driver publishes the catalog's devices per mode on real machines"
   }
 }
 
-TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[integration]") {
-  auto owned = NewRig();
-  DriverRig& rig = *owned;
-  REQUIRE(rig.StartDriver().ok());
-  auto claim = rig.CreateClaim("c1", GroupedRequest(3));
-  REQUIRE(claim.ok());
+TEST_CASE_METHOD(StartedDriver, "prepare and unprepare round trip through state file and CDI file",
+                 "[integration]") {
+  kubelet::ClaimRef claim = NewClaim(rig, "c1", GroupedRequest(3));
 
-  kubelet::ClaimOutcome outcome = PrepareOne(rig, *claim);
+  kubelet::ClaimOutcome outcome = PrepareOne(rig, claim);
   REQUIRE(outcome.ok());
   REQUIRE(outcome.devices.size() == 1);
   CHECK(outcome.devices[0].pool_name == "node-a");
   CHECK(outcome.devices[0].device_name.rfind("cpudevnuma", 0) == 0);
-  CHECK(outcome.devices[0].cdi_device_ids == std::vector<std::string>{cdi::DeviceId(claim->uid)});
+  CHECK(outcome.devices[0].cdi_device_ids == std::vector<std::string>{cdi::DeviceId(claim.uid)});
 
   AllocationState state = rig.ReadState().value();
-  REQUIRE(state.claims().count(claim->uid) == 1);
-  const StateClaim& entry = state.claims().at(claim->uid);
+  REQUIRE(state.claims().count(claim.uid) == 1);
+  const StateClaim& entry = state.claims().at(claim.uid);
   CHECK(entry.phase() == StateClaim::PREPARED);
   CHECK(entry.namespace_() == "ns");
   CHECK(entry.name() == "c1");
@@ -188,11 +219,10 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
   CpuSet cpus = CpuSet::Parse(entry.cpus()).value();
   CHECK(cpus.Size() == 3);
 
-  const std::string spec = ReadFile(rig.cdi_dir() + "/" + cdi::SpecFileName(claim->uid));
-  CHECK(spec.find("\"DRA_CPUSET_" + claim->uid + "=" + cpus.ToString() + "\"") !=
-        std::string::npos);
-  CHECK(spec.find("\"claim-" + claim->uid + "\"") != std::string::npos);
-  CHECK(rig.driver().WaitForLog("prepared claim ns/c1 uid=" + claim->uid +
+  const std::string spec = ReadFile(rig.cdi_dir() + "/" + cdi::SpecFileName(claim.uid));
+  CHECK(spec.find("\"DRA_CPUSET_" + claim.uid + "=" + cpus.ToString() + "\"") != std::string::npos);
+  CHECK(spec.find("\"claim-" + claim.uid + "\"") != std::string::npos);
+  CHECK(rig.driver().WaitForLog("prepared claim ns/c1 uid=" + claim.uid +
                                     " pods=pod-c1 cpus=" + cpus.ToString() + " latency=",
                                 seconds(5)));
   auto metrics = rig.HttpGet("/metrics");
@@ -205,22 +235,22 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
 
   SECTION("re-prepare is idempotent: same CPUs and devices, no API call, no state write") {
     auto requests_before = rig.api().RequestLog().size();
-    kubelet::ClaimOutcome again = PrepareOne(rig, *claim);
+    kubelet::ClaimOutcome again = PrepareOne(rig, claim);
     REQUIRE(again.ok());
     CHECK(again.devices == outcome.devices);
-    CHECK(ClaimCpus(rig, claim->uid) == cpus);
+    CHECK(ClaimCpus(rig, claim.uid) == cpus);
     CHECK(rig.ReadState().value().generation() == state.generation());
     for (size_t i = requests_before; i < rig.api().RequestLog().size(); ++i) {
       CHECK(rig.api().RequestLog()[i].find("resourceclaims") == std::string::npos);
     }
   }
   SECTION("unprepare removes the CDI file and the state entry") {
-    auto errors = rig.Unprepare({*claim});
+    auto errors = rig.Unprepare({claim});
     REQUIRE(errors.ok());
-    CHECK(errors->at(claim->uid).empty());
+    CHECK(errors->at(claim.uid).empty());
     CHECK(rig.ReadState().value().claims_size() == 0);
-    CHECK(::access((rig.cdi_dir() + "/" + cdi::SpecFileName(claim->uid)).c_str(), F_OK) != 0);
-    CHECK(rig.driver().WaitForLog("unprepared claim ns/c1 uid=" + claim->uid, seconds(5)));
+    CHECK(::access((rig.cdi_dir() + "/" + cdi::SpecFileName(claim.uid)).c_str(), F_OK) != 0);
+    CHECK(rig.driver().WaitForLog("unprepared claim ns/c1 uid=" + claim.uid, seconds(5)));
     // Unknown claims succeed.
     auto unknown = rig.Unprepare({{"ns", "gone", "99999999-0000-4000-8000-000000000009"}});
     REQUIRE(unknown.ok());
@@ -230,138 +260,112 @@ TEST_CASE("prepare and unprepare round trip through state file and CDI file", "[
 
 TEST_CASE("claims that would overlap never share a CPU", "[integration]") {
   SECTION("grouped: shares of one NUMA node are placed apart") {
-    auto owned = NewRig();
+    auto owned = StartedRig();
     DriverRig& rig = *owned;
-    REQUIRE(rig.StartDriver().ok());
-    auto a = rig.CreateClaim("a", GroupedRequest(4));
-    auto b = rig.CreateClaim("b", GroupedRequest(4));
-    REQUIRE(a.ok());
-    REQUIRE(b.ok());
-    SetAllocation(rig, "b",
-                  S(rig.api().store().Get("resourceclaims", "ns", "a").value(),
-                    {"status", "allocation", "devices", "results"}));  // same device as a
-    REQUIRE(PrepareOne(rig, *a).ok());
-    REQUIRE(PrepareOne(rig, *b).ok());
-    CpuSet ca = ClaimCpus(rig, a->uid), cb = ClaimCpus(rig, b->uid);
+    kubelet::ClaimRef a = NewClaim(rig, "a", GroupedRequest(4));
+    kubelet::ClaimRef b = NewClaim(rig, "b", GroupedRequest(4));
+    SetAllocation(rig, "b", AllocationResults(rig, "a"));  // same device as a
+    REQUIRE(PrepareOne(rig, a).ok());
+    REQUIRE(PrepareOne(rig, b).ok());
+    CpuSet ca = ClaimCpus(rig, a.uid), cb = ClaimCpus(rig, b.uid);
     CHECK_FALSE(ca.Intersects(cb));
     // The NUMA node has 8 CPUs (64 CPUs, 8 nodes): a third share of 1 no longer fits.
-    const std::string device = S(rig.api().store().Get("resourceclaims", "ns", "a").value(),
-                                 {"status", "allocation", "devices", "results"});
+    const std::string device = AllocationResults(rig, "a");
     REQUIRE(device.find("cpudevnuma") != std::string::npos);
     const std::string numa = device.substr(device.find("cpudevnuma"), 13);
-    auto c = rig.CreateClaim("c", GroupedRequest(1));
-    REQUIRE(c.ok());
-    SetAllocation(rig, "c", R"([{"request": "cpus", "driver": "dra.cpu", "pool": "node-a",
-        "device": ")" + numa + R"(", "shareID": "x", "consumedCapacity": {"dra.cpu/cpu": "1"}}])");
-    kubelet::ClaimOutcome third = PrepareOne(rig, *c);
+    kubelet::ClaimRef c = NewClaim(rig, "c", GroupedRequest(1));
+    SetAllocation(rig, "c", ShareResults(numa, "x", "1"));
+    kubelet::ClaimOutcome third = PrepareOne(rig, c);
     CHECK_FALSE(third.ok());
     CHECK(third.error.find("group exhausted") != std::string::npos);
   }
   SECTION("individual: a device another claim holds is refused") {
-    auto owned = NewRig();
+    auto owned = StartedRig({"--cpu-device-mode=individual"});
     DriverRig& rig = *owned;
-    REQUIRE(rig.StartDriver({"--cpu-device-mode=individual"}).ok());
-    auto a = rig.CreateClaim("a", IndividualRequest(2));
-    auto b = rig.CreateClaim("b", IndividualRequest(2));
-    REQUIRE(a.ok());
-    REQUIRE(b.ok());
-    SetAllocation(rig, "b",
-                  S(rig.api().store().Get("resourceclaims", "ns", "a").value(),
-                    {"status", "allocation", "devices", "results"}));
-    REQUIRE(PrepareOne(rig, *a).ok());
-    kubelet::ClaimOutcome second = PrepareOne(rig, *b);
+    kubelet::ClaimRef a = NewClaim(rig, "a", IndividualRequest(2));
+    kubelet::ClaimRef b = NewClaim(rig, "b", IndividualRequest(2));
+    SetAllocation(rig, "b", AllocationResults(rig, "a"));
+    REQUIRE(PrepareOne(rig, a).ok());
+    kubelet::ClaimOutcome second = PrepareOne(rig, b);
     CHECK_FALSE(second.ok());
     CHECK(second.error.find("CPUs already exclusive") != std::string::npos);
-    CHECK(rig.ReadState().value().claims().count(b->uid) == 0);
-    CHECK(rig.driver().WaitForLog("prepare failed: claim ns/b uid=" + b->uid + ": CPUs already",
+    CHECK(rig.ReadState().value().claims().count(b.uid) == 0);
+    CHECK(rig.driver().WaitForLog("prepare failed: claim ns/b uid=" + b.uid + ": CPUs already",
                                   seconds(5)));
   }
 }
 
-TEST_CASE("bad claims fail with a reason - and the rest of the batch goes on", "[integration]") {
-  auto owned = NewRig();
-  DriverRig& rig = *owned;
-  REQUIRE(rig.StartDriver().ok());
-  auto good = rig.CreateClaim("good", GroupedRequest(1));
-  auto fractional = rig.CreateClaim("frac", GroupedRequest(1));
-  REQUIRE(good.ok());
-  REQUIRE(fractional.ok());
-  SetAllocation(rig, "frac", R"([{"request": "cpus", "driver": "dra.cpu", "pool": "node-a",
-      "device": "cpudevnuma001", "shareID": "s", "consumedCapacity": {"dra.cpu/cpu": "1500m"}}])");
+TEST_CASE_METHOD(StartedDriver, "bad claims fail with a reason - and the rest of the batch goes on",
+                 "[integration]") {
+  kubelet::ClaimRef good = NewClaim(rig, "good", GroupedRequest(1));
+  kubelet::ClaimRef fractional = NewClaim(rig, "frac", GroupedRequest(1));
+  SetAllocation(rig, "frac", ShareResults("cpudevnuma001", "s", "1500m"));
   kubelet::ClaimRef missing{"ns", "missing", "77777777-0000-4000-8000-000000000007"};
   kubelet::ClaimRef mismatch{"ns", "good", "88888888-0000-4000-8000-000000000008"};
 
-  auto outcomes = rig.Prepare({*good, missing, *fractional});
+  auto outcomes = rig.Prepare({good, missing, fractional});
   REQUIRE(outcomes.ok());
-  CHECK(outcomes->at(good->uid).ok());
+  CHECK(outcomes->at(good.uid).ok());
   CHECK(outcomes->at(missing.uid).error.find("NotFound") != std::string::npos);
-  CHECK_FALSE(outcomes->at(fractional->uid).ok());
-  CHECK(outcomes->at(fractional->uid).error.find("1500m") != std::string::npos);
+  CHECK_FALSE(outcomes->at(fractional.uid).ok());
+  CHECK(outcomes->at(fractional.uid).error.find("1500m") != std::string::npos);
   kubelet::ClaimOutcome wrong_uid = PrepareOne(rig, mismatch);
   CHECK(wrong_uid.error.find("claim UID mismatch") != std::string::npos);
   AllocationState state = rig.ReadState().value();
   CHECK(state.claims_size() == 1);
-  CHECK(cdi::ListClaimUids(rig.cdi_dir()).value() == std::vector<std::string>{good->uid});
+  CHECK(cdi::ListClaimUids(rig.cdi_dir()).value() == std::vector<std::string>{good.uid});
 }
 
-TEST_CASE("API server errors: retried inside a call - reported per claim when they persist",
-          "[integration]") {
-  auto owned = NewRig();
-  DriverRig& rig = *owned;
-  REQUIRE(rig.StartDriver().ok());
-  auto a = rig.CreateClaim("a", GroupedRequest(2));
-  auto b = rig.CreateClaim("b", GroupedRequest(2));
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
+TEST_CASE_METHOD(StartedDriver,
+                 "API server errors: retried inside a call - reported per claim when they persist",
+                 "[integration]") {
+  kubelet::ClaimRef a = NewClaim(rig, "a", GroupedRequest(2));
+  kubelet::ClaimRef b = NewClaim(rig, "b", GroupedRequest(2));
 
   standin::Faults two_failures;
   two_failures.fail_next = 2;
   two_failures.path_filter = "resourceclaims";
   rig.api().SetFaults(two_failures);
-  CHECK(PrepareOne(rig, *a).ok());
+  CHECK(PrepareOne(rig, a).ok());
 
   standin::Faults down;
   down.fail_always = true;
   down.path_filter = "resourceclaims";
   rig.api().SetFaults(down);
-  kubelet::ClaimOutcome failed = PrepareOne(rig, *b);
+  kubelet::ClaimOutcome failed = PrepareOne(rig, b);
   CHECK_FALSE(failed.ok());
-  CHECK(rig.ReadState().value().claims().count(b->uid) == 0);
-  CHECK(rig.driver().WaitForLog("prepare failed: claim ns/b uid=" + b->uid, seconds(5)));
+  CHECK(rig.ReadState().value().claims().count(b.uid) == 0);
+  CHECK(rig.driver().WaitForLog("prepare failed: claim ns/b uid=" + b.uid, seconds(5)));
 
   rig.api().SetFaults({});
-  CHECK(PrepareOne(rig, *b).ok());  // the kubelet's retry
-  CHECK_FALSE(ClaimCpus(rig, a->uid).Intersects(ClaimCpus(rig, b->uid)));
+  CHECK(PrepareOne(rig, b).ok());  // the kubelet's retry
+  CHECK_FALSE(ClaimCpus(rig, a.uid).Intersects(ClaimCpus(rig, b.uid)));
 }
 
-TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]") {
-  auto owned = NewRig();
-  DriverRig& rig = *owned;
-  REQUIRE(rig.StartDriver().ok());
-  auto a = rig.CreateClaim("a", GroupedRequest(5));
-  REQUIRE(a.ok());
-  kubelet::ClaimOutcome first = PrepareOne(rig, *a);
+TEST_CASE_METHOD(StartedDriver, "a restarted driver keeps its claims and their CPUs",
+                 "[integration]") {
+  kubelet::ClaimRef a = NewClaim(rig, "a", GroupedRequest(5));
+  kubelet::ClaimOutcome first = PrepareOne(rig, a);
   REQUIRE(first.ok());
-  CpuSet cpus = ClaimCpus(rig, a->uid);
+  CpuSet cpus = ClaimCpus(rig, a.uid);
   REQUIRE(rig.StopDriver().value() == 0);
 
   SECTION("same boot: state survives, same CPUs and devices") {
     REQUIRE(rig.StartDriver().ok());
-    kubelet::ClaimOutcome again = PrepareOne(rig, *a);
+    kubelet::ClaimOutcome again = PrepareOne(rig, a);
     REQUIRE(again.ok());
     CHECK(again.devices == first.devices);
-    CHECK(ClaimCpus(rig, a->uid) == cpus);
-    auto b = rig.CreateClaim("b", GroupedRequest(5));
-    REQUIRE(b.ok());
-    REQUIRE(PrepareOne(rig, *b).ok());
-    CHECK_FALSE(ClaimCpus(rig, b->uid).Intersects(cpus));
+    CHECK(ClaimCpus(rig, a.uid) == cpus);
+    kubelet::ClaimRef b = NewClaim(rig, "b", GroupedRequest(5));
+    REQUIRE(PrepareOne(rig, b).ok());
+    CHECK_FALSE(ClaimCpus(rig, b.uid).Intersects(cpus));
   }
   SECTION("after a crash mid-way the CDI folder is repaired from the state") {
-    REQUIRE(::unlink((rig.cdi_dir() + "/" + cdi::SpecFileName(a->uid)).c_str()) == 0);
+    REQUIRE(::unlink((rig.cdi_dir() + "/" + cdi::SpecFileName(a.uid)).c_str()) == 0);
     REQUIRE(cdi::WriteSpec(rig.cdi_dir(), "66666666-0000-4000-8000-000000000006", CpuSet{9}).ok());
     REQUIRE(rig.StartDriver().ok());
-    CHECK(cdi::ListClaimUids(rig.cdi_dir()).value() == std::vector<std::string>{a->uid});
-    CHECK(cdi::ReadSpec(rig.cdi_dir(), a->uid).value() == cpus);
+    CHECK(cdi::ListClaimUids(rig.cdi_dir()).value() == std::vector<std::string>{a.uid});
+    CHECK(cdi::ReadSpec(rig.cdi_dir(), a.uid).value() == cpus);
   }
   SECTION("another boot: the claims are stale and dropped") {
     REQUIRE(rig.SetBootId("99999999-8888-7777-6666-555555555555").ok());
@@ -375,19 +379,36 @@ TEST_CASE("a restarted driver keeps its claims and their CPUs", "[integration]")
     REQUIRE(rig.StartDriver().ok());
     CHECK(rig.driver().CountInLog("state file corrupt: kept aside as " + rig.state_dir() +
                                   "/allocations.json.corrupt-") == 1);
-    CHECK(ClaimCpus(rig, a->uid) == cpus);
-    kubelet::ClaimOutcome again = PrepareOne(rig, *a);  // refills name, pods, devices
+    CHECK(ClaimCpus(rig, a.uid) == cpus);
+    kubelet::ClaimOutcome again = PrepareOne(rig, a);  // refills name, pods, devices
     REQUIRE(again.ok());
-    CHECK(ClaimCpus(rig, a->uid) == cpus);
-    CHECK(rig.ReadState().value().claims().at(a->uid).name() == "a");
+    CHECK(ClaimCpus(rig, a.uid) == cpus);
+    CHECK(rig.ReadState().value().claims().at(a.uid).name() == "a");
   }
 }
 
-TEST_CASE("slices changed by someone else are put back - other pools are removed",
-          "[integration]") {
-  auto owned = NewRig();
-  DriverRig& rig = *owned;
-  REQUIRE(rig.StartDriver().ok());
+TEST_CASE_METHOD(StartedDriver, "SIGTERM with the kubelet's health stream open exits promptly",
+                 "[integration]") {
+  // The kubelet keeps NodeWatchResources open for the plugin's whole life; 1000 lists would
+  // take hours at the default period, so the stream is open when the signal arrives.
+  StatusOr<std::vector<size_t>> lists = Status::Internal("not run");
+  std::thread watcher([&] { lists = rig.WatchHealth(1000, milliseconds(60000)); });
+  REQUIRE(rig.driver().WaitForLog("stream opened", seconds(10)));
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<int> code = rig.StopDriver();
+  const auto took = std::chrono::steady_clock::now() - start;
+  watcher.join();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  // Functional, not a benchmark: the shutdown grace is 5 s, waiting it out would be the bug.
+  INFO(rig.driver().Log());
+  CHECK(took < seconds(3));
+  CHECK_FALSE(lists.ok());  // the stream ended with the driver
+}
+
+TEST_CASE_METHOD(StartedDriver,
+                 "slices changed by someone else are put back - other pools are removed",
+                 "[integration]") {
   std::set<std::string> want = PublishedDevices(rig.Slices());
   REQUIRE_FALSE(want.empty());
   std::vector<value> slices = rig.Slices();

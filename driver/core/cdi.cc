@@ -2,7 +2,6 @@
 
 #include <cpprest/json.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "driver/core/json_util.h"
 
 namespace dracpu::cdi {
@@ -53,25 +53,6 @@ Status MakeDirs(const std::string& dir) {
     DRACPU_RETURN_IF_ERROR(MakeDirs(dir.substr(0, slash)));
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Errno("mkdir " + dir);
   return Status::OK();
-}
-
-Status WriteAll(int fd, const std::string& data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("write " + path);
-    done += static_cast<size_t>(n);
-  }
-  return Status::OK();
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("open " + dir);
-  int rc = fsync(fd);
-  close(fd);
-  return rc == 0 ? Status::OK() : Errno("fsync " + dir);
 }
 
 // Calls `fn(name)` for every directory entry; a missing directory has none.
@@ -137,20 +118,10 @@ Status WriteSpec(const std::string& dir, std::string_view uid, const CpuSet& cpu
   StatusOr<std::string> content = SpecContent(uid, cpus);
   if (!content.ok()) return content.status();
   DRACPU_RETURN_IF_ERROR(MakeDirs(dir));
-  std::string tmp = JoinPath(dir, kTempPrefix + std::string(uid) + ".XXXXXX" + kTempSuffix);
-  int fd = mkostemps(tmp.data(), sizeof(kTempSuffix) - 1, O_CLOEXEC);
-  if (fd < 0) return Errno("create temp file in " + dir);
-  Status s = fchmod(fd, 0644) == 0 ? Status::OK() : Errno("chmod " + tmp);
-  if (s.ok()) s = WriteAll(fd, *content, tmp);
-  if (s.ok() && fsync(fd) != 0) s = Errno("fsync " + tmp);
-  if (close(fd) != 0 && s.ok()) s = Errno("close " + tmp);
-  const std::string final_path = JoinPath(dir, SpecFileName(uid));
-  if (s.ok() && rename(tmp.c_str(), final_path.c_str()) != 0) s = Errno("rename to " + final_path);
-  if (!s.ok()) {
-    unlink(tmp.c_str());
-    return s;
-  }
-  return SyncDir(dir);
+  // The temp name is hidden and ends in .tmp: runtimes watching the folder read only *.json and
+  // *.yaml, and RemoveStaleTempFiles finds what a killed writer left.
+  return WriteFileAtomicallyViaUniqueTemp(JoinPath(dir, SpecFileName(uid)), *content, 0644,
+                                          kTempPrefix + std::string(uid) + ".", kTempSuffix);
 }
 
 Status RemoveSpec(const std::string& dir, std::string_view uid) {
@@ -163,19 +134,10 @@ Status RemoveSpec(const std::string& dir, std::string_view uid) {
 StatusOr<CpuSet> ReadSpec(const std::string& dir, std::string_view uid) {
   DRACPU_RETURN_IF_ERROR(ValidateClaimUid(uid));
   const std::string path = JoinPath(dir, SpecFileName(uid));
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound("no CDI spec " + path);
-    return Errno("open " + path);
-  }
-  std::string text;
-  char buf[4096];
-  ssize_t n;
   // Our files are a few hundred bytes; a huge file is not ours to parse.
-  while ((n = read(fd, buf, sizeof(buf))) > 0 && text.size() < (1 << 20)) text.append(buf, n);
-  close(fd);
-  if (n < 0) return Errno("read " + path);
-  StatusOr<web::json::value> spec = ParseJson(text, path);
+  StatusOr<std::string> text = ReadFileToString(path, 1 << 20);
+  if (!text.ok()) return text.status();
+  StatusOr<web::json::value> spec = ParseJson(*text, path);
   if (!spec.ok()) return spec.status();
   auto corrupt = [&](const std::string& why) { return Status::Corruption(path + ": " + why); };
   if (JsonString(*spec, "kind").value_or("") != kKind) return corrupt("kind is not dra.k8s.io/cpu");

@@ -7,10 +7,10 @@
 // libraries (containerd 1.7) accept it. The runtime resolves the device id
 // dra.k8s.io/cpu=claim-<UID> that NodePrepareResources returns.
 //
-// Writes are atomic for the runtime's directory watcher: a hidden temp file in the same folder
-// whose name ends in .tmp (runtimes read only *.json / *.yaml), fsync, chmod 0644 (readable by
-// the runtime, writable only by us), rename onto the final name, fsync the folder. A crash
-// leaves at most a temp file, which RemoveStaleTempFiles deletes.
+// Writes are atomic for the runtime's directory watcher (common/atomic_file.h): a hidden temp
+// file in the same folder whose name ends in .tmp (runtimes read only *.json / *.yaml), chmod
+// 0644 (readable by the runtime, writable only by us), fsync, rename onto the final name, fsync
+// the folder. A crash leaves at most a temp file, which RemoveStaleTempFiles deletes.
 //
 // Claim UIDs come from the API server; they are used in a file name and an env var name, so
 // they are checked first: 1..128 characters of [A-Za-z0-9-], starting and ending with a letter

@@ -1,14 +1,13 @@
 #include "driver/core/cdi.h"
 
 #include <cpprest/json.h>
-#include <dirent.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
+
+#include "common/atomic_file.h"
+#include "common/testing/temp_dir.h"
 
 namespace dracpu::cdi {
 namespace {
@@ -16,10 +15,9 @@ namespace {
 constexpr char kUid[] = "0f0c4b62-5d0e-4f4a-9a4a-2c7f1f3e9b10";
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  StatusOr<std::string> text = ReadFileToString(path);
+  REQUIRE(text.ok());
+  return *text;
 }
 
 // The JSON block of cdi.md §1.4.
@@ -34,25 +32,8 @@ std::string SpecExample() {
   return md.substr(start, end - start);
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/cdi_test.XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::vector<std::string> Entries() const {
-    std::vector<std::string> out;
-    DIR* d = opendir(path.c_str());
-    while (struct dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") out.push_back(n);
-    }
-    closedir(d);
-    return out;
-  }
-};
+using dracpu::testing::ListDir;
+using dracpu::testing::TempDir;
 
 TEST_CASE("spec content is cdi.md's example byte for byte") {
   std::string content = SpecContent(kUid, CpuSet::Parse("2-5").value()).value();
@@ -76,17 +57,17 @@ TEST_CASE("unsafe or malformed UIDs are refused everywhere") {
     INFO(bad);
     CHECK(ValidateClaimUid(bad).IsInvalidArgument());
     CHECK_FALSE(SpecContent(bad, {1}).ok());
-    CHECK_FALSE(WriteSpec(dir.path, bad, {1}).ok());
-    CHECK_FALSE(RemoveSpec(dir.path, bad).ok());
+    CHECK_FALSE(WriteSpec(dir.path(), bad, {1}).ok());
+    CHECK_FALSE(RemoveSpec(dir.path(), bad).ok());
   }
-  CHECK(dir.Entries().empty());
+  CHECK(ListDir(dir.path()).empty());
   CHECK(ValidateClaimUid(kUid).ok());
   CHECK(ValidateClaimUid(std::string(128, 'a')).ok());
 }
 
 TEST_CASE("write is atomic, 0644, idempotent, and leaves no temp file") {
   TempDir dir;
-  const std::string sub = dir.path + "/run/cdi";  // created on demand
+  const std::string sub = dir.path() + "/run/cdi";  // created on demand
   REQUIRE(WriteSpec(sub, kUid, {2, 3, 4, 5}).ok());
   const std::string path = sub + "/" + SpecFileName(kUid);
   struct stat st;
@@ -96,48 +77,39 @@ TEST_CASE("write is atomic, 0644, idempotent, and leaves no temp file") {
   REQUIRE(WriteSpec(sub, kUid, {2, 3, 4, 5}).ok());
   REQUIRE(WriteSpec(sub, kUid, {7}).ok());
   CHECK(ReadSpec(sub, kUid).value() == CpuSet{7});
-  DIR* d = opendir(sub.c_str());
-  int files = 0;
-  while (struct dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
-    ++files;
-    CHECK(n == SpecFileName(kUid));
-  }
-  closedir(d);
-  CHECK(files == 1);
+  CHECK(ListDir(sub) == std::vector<std::string>{SpecFileName(kUid)});
   CHECK_FALSE(WriteSpec(sub, kUid, {}).ok());  // no CPUs
 }
 
 TEST_CASE("remove, list and stale temp files") {
   TempDir dir;
-  CHECK(ListClaimUids(dir.path + "/missing").value().empty());
-  REQUIRE(WriteSpec(dir.path, "bbb", {1}).ok());
-  REQUIRE(WriteSpec(dir.path, "aaa", {2}).ok());
-  std::ofstream(dir.path + "/k8s.gpu.nvidia.com-claim_x.yaml") << "x";
-  std::ofstream(dir.path + "/dra.k8s.io-cpu_claim-bad.uid.json") << "{}";
-  std::ofstream(dir.path + "/.dra.k8s.io-cpu_claim-ccc.AbC123.tmp") << "{";
-  std::ofstream(dir.path + "/spec.123456.tmp") << "{";  // another driver's temp: not ours
-  CHECK(ListClaimUids(dir.path).value() == std::vector<std::string>{"aaa", "bbb"});
-  CHECK(RemoveStaleTempFiles(dir.path).value() == 1);
-  CHECK(RemoveStaleTempFiles(dir.path).value() == 0);
-  REQUIRE(RemoveSpec(dir.path, "aaa").ok());
-  CHECK(RemoveSpec(dir.path, "aaa").ok());  // missing is success
-  CHECK(ListClaimUids(dir.path).value() == std::vector<std::string>{"bbb"});
-  CHECK(dir.Entries().size() == 4);  // bbb, the gpu file, bad.uid, spec.123456.tmp
+  CHECK(ListClaimUids(dir.path() + "/missing").value().empty());
+  REQUIRE(WriteSpec(dir.path(), "bbb", {1}).ok());
+  REQUIRE(WriteSpec(dir.path(), "aaa", {2}).ok());
+  std::ofstream(dir.path() + "/k8s.gpu.nvidia.com-claim_x.yaml") << "x";
+  std::ofstream(dir.path() + "/dra.k8s.io-cpu_claim-bad.uid.json") << "{}";
+  std::ofstream(dir.path() + "/.dra.k8s.io-cpu_claim-ccc.AbC123.tmp") << "{";
+  std::ofstream(dir.path() + "/spec.123456.tmp") << "{";  // another driver's temp: not ours
+  CHECK(ListClaimUids(dir.path()).value() == std::vector<std::string>{"aaa", "bbb"});
+  CHECK(RemoveStaleTempFiles(dir.path()).value() == 1);
+  CHECK(RemoveStaleTempFiles(dir.path()).value() == 0);
+  REQUIRE(RemoveSpec(dir.path(), "aaa").ok());
+  CHECK(RemoveSpec(dir.path(), "aaa").ok());  // missing is success
+  CHECK(ListClaimUids(dir.path()).value() == std::vector<std::string>{"bbb"});
+  CHECK(ListDir(dir.path()).size() == 4);  // bbb, the gpu file, bad.uid, spec.123456.tmp
 }
 
 TEST_CASE("read back: missing and hand-edited files") {
   TempDir dir;
-  CHECK(ReadSpec(dir.path, "abc").status().IsNotFound());
-  REQUIRE(WriteSpec(dir.path, "abc", {1, 2}).ok());
-  CHECK(ReadSpec(dir.path, "abc").value() == CpuSet{1, 2});
-  const std::string path = dir.path + "/" + SpecFileName("abc");
+  CHECK(ReadSpec(dir.path(), "abc").status().IsNotFound());
+  REQUIRE(WriteSpec(dir.path(), "abc", {1, 2}).ok());
+  CHECK(ReadSpec(dir.path(), "abc").value() == CpuSet{1, 2});
+  const std::string path = dir.path() + "/" + SpecFileName("abc");
   std::string text = ReadFile(path);
   std::ofstream(path) << text.substr(0, text.size() / 2);
-  CHECK(ReadSpec(dir.path, "abc").status().IsCorruption());
+  CHECK(ReadSpec(dir.path(), "abc").status().IsCorruption());
   std::ofstream(path) << SpecContent("abd", {1, 2}).value();  // another claim's content
-  CHECK(ReadSpec(dir.path, "abc").status().IsCorruption());
+  CHECK(ReadSpec(dir.path(), "abc").status().IsCorruption());
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ TEST_CASE("list with fieldSelector on driver and node", "[kube][integration]") {
   CHECK(count({"dra.cpu", "node-c"}) == 0);
 }
 
-TEST_CASE("list follows continue tokens; every attempt is reported", "[kube][integration]") {
+TEST_CASE("list follows continue tokens, every attempt is reported", "[kube][integration]") {
   Rig rig;
   ClusterConfig cfg;
   cfg.server = rig.server->url();
@@ -278,7 +278,7 @@ TEST_CASE("connection refused is retried, then Unavailable", "[kube][integration
   CHECK((got.status().IsUnavailable() || got.status().code() == Status::Code::kDeadlineExceeded));
 }
 
-TEST_CASE("claims and nodes; bad names never reach the wire", "[kube][integration]") {
+TEST_CASE("claims and nodes, bad names never reach the wire", "[kube][integration]") {
   Rig rig;
   Json claim = Json::object();
   claim["metadata"]["name"] = Json::string("c1");
@@ -293,7 +293,7 @@ TEST_CASE("claims and nodes; bad names never reach the wire", "[kube][integratio
   CHECK(rig.server->RequestLog().size() == before);
 }
 
-TEST_CASE("API versions: paths follow the selected version; unserved gives NotFound",
+TEST_CASE("API versions: paths follow the selected version, unserved gives NotFound",
           "[kube][integration]") {
   StandinOptions only_beta;
   only_beta.served_versions = {"v1beta1"};
@@ -435,7 +435,7 @@ TEST_CASE("watch survives injected 500s on list", "[kube][integration]") {
 
 std::string TempDir();
 
-TEST_CASE("bearer token from a file; a 401 re-reads it once", "[kube][integration]") {
+TEST_CASE("bearer token from a file, a 401 re-reads it once", "[kube][integration]") {
   StandinOptions options;
   options.bearer_token = "good-token";
   Rig rig(options);

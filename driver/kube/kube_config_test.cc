@@ -116,7 +116,7 @@ clusters: [{name: c, cluster: {server: "https://h:1", certificate-authority-data
   CHECK(ParseKubeconfig(bad_b64, "").status().IsInvalidArgument());
 }
 
-TEST_CASE("kubeconfig: loaded from a file; JSON is accepted", "[kube]") {
+TEST_CASE("kubeconfig: loaded from a file, JSON is accepted", "[kube]") {
   const std::string dir = TempDir();
   WriteFile(dir + "/config",
             R"({"current-context":"x","contexts":[{"name":"x","context":{"cluster":"c"}}],)"

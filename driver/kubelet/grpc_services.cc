@@ -17,11 +17,12 @@ class DraService final : public Plugin::Service {
   using Api = DraApi<Plugin>;
 
  public:
-  explicit DraService(ClaimBatch* batch) : batch_(batch) {}
+  DraService(ClaimBatch* batch, InflightCalls* calls) : batch_(batch), calls_(calls) {}
 
   grpc::Status NodePrepareResources(grpc::ServerContext*,
                                     const typename Api::PrepareRequest* request,
                                     typename Api::PrepareResponse* response) override {
+    InflightCalls::Scope counted(calls_);
     PrepareOutcomesToWire(batch_->PrepareAll(ClaimsFromWire(*request), Api::kName), response);
     return grpc::Status::OK;
   }
@@ -29,12 +30,14 @@ class DraService final : public Plugin::Service {
   grpc::Status NodeUnprepareResources(grpc::ServerContext*,
                                       const typename Api::UnprepareRequest* request,
                                       typename Api::UnprepareResponse* response) override {
+    InflightCalls::Scope counted(calls_);
     UnprepareErrorsToWire(batch_->UnprepareAll(ClaimsFromWire(*request), Api::kName), response);
     return grpc::Status::OK;
   }
 
  private:
   ClaimBatch* const batch_;
+  InflightCalls* const calls_;
 };
 
 template <class Health>
@@ -42,10 +45,12 @@ class HealthService final : public Health::Service {
   using Api = HealthApi<Health>;
 
  public:
-  explicit HealthService(HealthReporter* reporter) : reporter_(reporter) {}
+  HealthService(HealthReporter* reporter, InflightCalls* calls)
+      : reporter_(reporter), calls_(calls) {}
 
   grpc::Status NodeWatchResources(grpc::ServerContext* context, const typename Api::Request*,
                                   grpc::ServerWriter<typename Api::Response>* writer) override {
+    InflightCalls::Scope counted(calls_);
     VLOG(1) << "health " << Api::kName << ": stream opened by " << context->peer();
     uint64_t seen = HealthReporter::kNeverSent;
     std::vector<DeviceId> devices;
@@ -73,15 +78,17 @@ class HealthService final : public Health::Service {
   }
 
   HealthReporter* const reporter_;
+  InflightCalls* const calls_;
 };
 
 class RegistrationService final : public ::pluginregistration::Registration::Service {
  public:
-  RegistrationService(RegistrationInfo info, RegistrationCallback on_status)
-      : info_(std::move(info)), on_status_(std::move(on_status)) {}
+  RegistrationService(RegistrationInfo info, RegistrationCallback on_status, InflightCalls* calls)
+      : info_(std::move(info)), on_status_(std::move(on_status)), calls_(calls) {}
 
   grpc::Status GetInfo(grpc::ServerContext*, const ::pluginregistration::InfoRequest*,
                        ::pluginregistration::PluginInfo* reply) override {
+    InflightCalls::Scope counted(calls_);
     reply->set_type(info_.type);
     reply->set_name(info_.name);
     reply->set_endpoint(info_.endpoint);
@@ -93,6 +100,7 @@ class RegistrationService final : public ::pluginregistration::Registration::Ser
   grpc::Status NotifyRegistrationStatus(
       grpc::ServerContext*, const ::pluginregistration::RegistrationStatus* status,
       ::pluginregistration::RegistrationStatusResponse*) override {
+    InflightCalls::Scope counted(calls_);
     if (status->plugin_registered()) {
       LOG(INFO) << "registration: kubelet registered plugin " << info_.name << " at "
                 << info_.endpoint;
@@ -113,29 +121,32 @@ class RegistrationService final : public ::pluginregistration::Registration::Ser
  private:
   const RegistrationInfo info_;
   const RegistrationCallback on_status_;
+  InflightCalls* const calls_;
 };
 
 }  // namespace
 
-std::unique_ptr<grpc::Service> NewDraServiceV1(ClaimBatch* batch) {
-  return std::make_unique<DraService<drav1::DRAPlugin>>(batch);
+std::unique_ptr<grpc::Service> NewDraServiceV1(ClaimBatch* batch, InflightCalls* calls) {
+  return std::make_unique<DraService<drav1::DRAPlugin>>(batch, calls);
 }
 
-std::unique_ptr<grpc::Service> NewDraServiceV1beta1(ClaimBatch* batch) {
-  return std::make_unique<DraService<drav1beta1::DRAPlugin>>(batch);
+std::unique_ptr<grpc::Service> NewDraServiceV1beta1(ClaimBatch* batch, InflightCalls* calls) {
+  return std::make_unique<DraService<drav1beta1::DRAPlugin>>(batch, calls);
 }
 
-std::unique_ptr<grpc::Service> NewHealthServiceV1alpha1(HealthReporter* reporter) {
-  return std::make_unique<HealthService<::v1alpha1::DRAResourceHealth>>(reporter);
+std::unique_ptr<grpc::Service> NewHealthServiceV1alpha1(HealthReporter* reporter,
+                                                        InflightCalls* calls) {
+  return std::make_unique<HealthService<::v1alpha1::DRAResourceHealth>>(reporter, calls);
 }
 
-std::unique_ptr<grpc::Service> NewHealthServiceV1(HealthReporter* reporter) {
-  return std::make_unique<HealthService<::v1::DRAResourceHealth>>(reporter);
+std::unique_ptr<grpc::Service> NewHealthServiceV1(HealthReporter* reporter, InflightCalls* calls) {
+  return std::make_unique<HealthService<::v1::DRAResourceHealth>>(reporter, calls);
 }
 
 std::unique_ptr<grpc::Service> NewRegistrationService(RegistrationInfo info,
-                                                      RegistrationCallback on_status) {
-  return std::make_unique<RegistrationService>(std::move(info), std::move(on_status));
+                                                      RegistrationCallback on_status,
+                                                      InflightCalls* calls) {
+  return std::make_unique<RegistrationService>(std::move(info), std::move(on_status), calls);
 }
 
 }  // namespace dracpu::kubelet

@@ -4,7 +4,9 @@
 // Internal to the kubelet plugin; kubelet_plugin.h is the public face.
 //
 // Every handler returns grpc::Status::OK with per-claim errors inside the response; nothing
-// thrown by the preparer or the device lister leaves a handler.
+// thrown by the preparer or the device lister leaves a handler. Every handler counts itself in
+// the InflightCalls it was given, for the whole call (a health stream for as long as it is
+// open).
 
 #ifndef DRACPU_DRIVER_KUBELET_GRPC_SERVICES_H_
 #define DRACPU_DRIVER_KUBELET_GRPC_SERVICES_H_
@@ -19,16 +21,18 @@
 
 #include "driver/kubelet/claim_batch.h"
 #include "driver/kubelet/health_reporter.h"
+#include "driver/kubelet/inflight_calls.h"
 
 namespace dracpu::kubelet {
 
-// REQUIRES: `batch` outlives the service.
-std::unique_ptr<grpc::Service> NewDraServiceV1(ClaimBatch* batch);
-std::unique_ptr<grpc::Service> NewDraServiceV1beta1(ClaimBatch* batch);
+// REQUIRES: `batch` and `calls` outlive the service.
+std::unique_ptr<grpc::Service> NewDraServiceV1(ClaimBatch* batch, InflightCalls* calls);
+std::unique_ptr<grpc::Service> NewDraServiceV1beta1(ClaimBatch* batch, InflightCalls* calls);
 
-// REQUIRES: `reporter` outlives the service.
-std::unique_ptr<grpc::Service> NewHealthServiceV1alpha1(HealthReporter* reporter);
-std::unique_ptr<grpc::Service> NewHealthServiceV1(HealthReporter* reporter);
+// REQUIRES: `reporter` and `calls` outlive the service.
+std::unique_ptr<grpc::Service> NewHealthServiceV1alpha1(HealthReporter* reporter,
+                                                        InflightCalls* calls);
+std::unique_ptr<grpc::Service> NewHealthServiceV1(HealthReporter* reporter, InflightCalls* calls);
 
 struct RegistrationInfo {
   std::string type;  // "DRAPlugin"
@@ -40,8 +44,10 @@ struct RegistrationInfo {
 // Called with the kubelet's verdict from NotifyRegistrationStatus.
 using RegistrationCallback = std::function<void(bool registered, const std::string& error)>;
 
+// REQUIRES: `calls` outlives the service.
 std::unique_ptr<grpc::Service> NewRegistrationService(RegistrationInfo info,
-                                                      RegistrationCallback on_status);
+                                                      RegistrationCallback on_status,
+                                                      InflightCalls* calls);
 
 }  // namespace dracpu::kubelet
 

@@ -12,6 +12,20 @@ namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
 
+// Lets the running handlers finish (until `deadline`), then shuts `server` down at once: see
+// inflight_calls.h for why not Shutdown(deadline). A call the kubelet starts in between is
+// cancelled, as one arriving after the shutdown would be refused; the kubelet retries.
+void ShutDownServer(std::unique_ptr<grpc::Server>* server, InflightCalls* calls,
+                    std::chrono::steady_clock::time_point deadline, const char* what) {
+  if (!calls->WaitIdle(deadline)) {
+    LOG(WARNING) << what << ": " << calls->running()
+                 << " kubelet calls still running after the shutdown grace; cancelling them";
+  }
+  (*server)->Shutdown(std::chrono::system_clock::now());
+  (*server)->Wait();
+  server->reset();
+}
+
 }  // namespace
 
 std::vector<std::string> KubeletPlugin::SupportedServices() {
@@ -50,10 +64,10 @@ Status KubeletPlugin::StartServer(const std::string& socket, bool own_parent,
 Status KubeletPlugin::Start() {
   if (dra_server_ || registration_server_) return Status::FailedPrecondition("already started");
   dra_services_.clear();
-  dra_services_.push_back(NewDraServiceV1(&batch_));
-  dra_services_.push_back(NewDraServiceV1beta1(&batch_));
-  dra_services_.push_back(NewHealthServiceV1alpha1(&health_));
-  dra_services_.push_back(NewHealthServiceV1(&health_));
+  dra_services_.push_back(NewDraServiceV1(&batch_, &dra_calls_));
+  dra_services_.push_back(NewDraServiceV1beta1(&batch_, &dra_calls_));
+  dra_services_.push_back(NewHealthServiceV1alpha1(&health_, &dra_calls_));
+  dra_services_.push_back(NewHealthServiceV1(&health_, &dra_calls_));
   std::vector<grpc::Service*> dra;
   for (auto& s : dra_services_) dra.push_back(s.get());
   Status status = StartServer(dra_socket_, /*own_parent=*/true, dra, &dra_server_);
@@ -61,7 +75,8 @@ Status KubeletPlugin::Start() {
 
   registration_service_ = NewRegistrationService(
       RegistrationInfo{"DRAPlugin", options_.driver_name, dra_socket_, SupportedServices()},
-      [this](bool ok, const std::string& error) { OnRegistrationStatus(ok, error); });
+      [this](bool ok, const std::string& error) { OnRegistrationStatus(ok, error); },
+      &registration_calls_);
   // plugins_registry belongs to the kubelet (and other plugins): never chmod it.
   status = StartServer(registration_socket_, /*own_parent=*/false, {registration_service_.get()},
                        &registration_server_);
@@ -75,20 +90,17 @@ Status KubeletPlugin::Start() {
 }
 
 void KubeletPlugin::Stop() {
+  const auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
   if (registration_server_) {
     // Removing the socket first is the deregistration the kubelet watches for.
     RemoveSocket(registration_socket_);
-    registration_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
-    registration_server_->Wait();
-    registration_server_.reset();
+    ShutDownServer(&registration_server_, &registration_calls_, deadline, "registration");
     registered_ = false;
   }
   if (dra_server_) {
-    health_.Stop();
+    health_.Stop();  // open health streams return now: only prepare calls are waited for
     RemoveSocket(dra_socket_);
-    dra_server_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
-    dra_server_->Wait();
-    dra_server_.reset();
+    ShutDownServer(&dra_server_, &dra_calls_, deadline, "DRA service");
     LOG(INFO) << "kubelet plugin " << options_.driver_name << ": stopped";
   }
 }

@@ -32,6 +32,7 @@
 #include "driver/kubelet/claim_batch.h"
 #include "driver/kubelet/claim_preparer.h"
 #include "driver/kubelet/health_reporter.h"
+#include "driver/kubelet/inflight_calls.h"
 
 namespace grpc {
 class Server;
@@ -67,7 +68,9 @@ class KubeletPlugin {
   // running. REQUIRES: called at most once (a stopped plugin is not restarted; make a new one).
   Status Start();
 
-  // Idempotent. Open health streams end; in-flight prepare calls get up to 5 s to finish.
+  // Idempotent. Open health streams end; in-flight prepare calls get up to 5 s (in all) to
+  // finish; then the kubelet's connections are closed at once, so a kubelet holding them open
+  // does not make Stop wait out the grace.
   void Stop();
 
   // True once the kubelet said NotifyRegistrationStatus{plugin_registered: true} (for
@@ -92,6 +95,9 @@ class KubeletPlugin {
   const std::string dra_socket_;
   ClaimBatch batch_;
   HealthReporter health_;
+  // Declared before the services and servers, which count in them.
+  InflightCalls dra_calls_;
+  InflightCalls registration_calls_;
   std::vector<std::unique_ptr<grpc::Service>> dra_services_;
   std::unique_ptr<grpc::Service> registration_service_;
   std::unique_ptr<grpc::Server> dra_server_;

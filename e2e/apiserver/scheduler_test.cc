@@ -199,7 +199,7 @@ TEST_CASE("matchAttribute keeps all devices on one NUMA node", "[scheduler]") {
         std::vector<std::string>{"cpudev004", "cpudev005", "cpudev006", "cpudev007"});
 }
 
-TEST_CASE("firstAvailable falls back; results name request/subrequest", "[scheduler]") {
+TEST_CASE("firstAvailable falls back, results name request/subrequest", "[scheduler]") {
   Json claim = Parse(R"({"spec": {"devices": {"requests": [{"name": "cpus", "firstAvailable": [
       {"name": "big", "deviceClassName": "dra.cpu", "count": 20},
       {"name": "small", "deviceClassName": "dra.cpu", "count": 2}]}]}}})");
@@ -210,7 +210,7 @@ TEST_CASE("firstAvailable falls back; results name request/subrequest", "[schedu
   CHECK(a->at("devices").at("results").size() == 2);
 }
 
-TEST_CASE("v1beta1 shapes; only the newest pool generation; node restriction", "[scheduler]") {
+TEST_CASE("v1beta1 shapes, only the newest pool generation, node restriction", "[scheduler]") {
   Json old_gen = IndividualSlice("node-a", 1);
   Json beta = Parse(R"({"spec": {"driver": "dra.cpu", "nodeName": "node-a", "pool": {"name":
       "node-a", "generation": 2, "resourceSliceCount": 1}, "devices": [

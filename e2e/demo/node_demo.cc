@@ -146,6 +146,7 @@ int Run(const DemoOptions& demo) {
   options.device_mode = demo.mode;
   options.group_by = demo.group_by;
   options.reserved_cpus = demo.reserved;
+  options.real_cgroups = true;  // used with TOPOLOGY=host only
   auto started = WholeNode::Start(options);
   if (!started.ok()) {
     std::cerr << "cannot start the node: " << started.status() << "\n";
@@ -158,7 +159,10 @@ int Run(const DemoOptions& demo) {
             << ")\n";
   std::cout << "dracpu-driver: registered with the kubelet stand-in, "
             << node.cluster().Slices().size() << " ResourceSlices published\n";
-  std::cout << "dracpu-nri: connected to the runtime stand-in\n\n";
+  std::cout << "dracpu-nri: connected to the runtime stand-in\n";
+  std::cout << (node.kernel_checked()
+                    ? "containers: real cpuset cgroups; the kernel's affinity is checked too\n\n"
+                    : "containers: recorded cpusets (real cgroups with TOPOLOGY=host as root)\n\n");
 
   auto manifests = LoadExamples(demo.mode);
   if (!manifests.ok() || !node.Apply(*manifests).ok()) {

@@ -39,7 +39,10 @@ class FakePreparer : public kubelet::ClaimPreparer {
     std::lock_guard<std::mutex> lock(mu);
     if (claim.uid.rfind("bad", 0) == 0) return Status::ResourceExhausted("group exhausted");
     if (claim.uid == "throw") throw std::runtime_error("boom");
-    if (claim.uid == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    if (claim.uid == "slow") {
+      slow_started = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    }
     prepared.insert(claim.uid);
     return kubelet::PrepareResult{{{{"cpus"},
                                     "node-a",
@@ -58,6 +61,7 @@ class FakePreparer : public kubelet::ClaimPreparer {
   std::set<std::string> prepared;
   std::atomic<int> in_flight{0};
   std::atomic<bool> overlapped{false};
+  std::atomic<bool> slow_started{false};
 };
 
 struct Node {
@@ -137,12 +141,12 @@ TEST_CASE("registration handshake as kubelet 1.34", "[kubelet][integration]") {
   CHECK(plugin->registered());  // NotifyRegistrationStatus{true} arrived
 }
 
-TEST_CASE("kubelet 1.33 registers on v1beta1; a refusal reaches the plugin",
+TEST_CASE("kubelet 1.33 registers on v1beta1, a refusal reaches the plugin",
           "[kubelet][integration]") {
   Node node;
   auto plugin = node.NewPlugin();
   REQUIRE(plugin->Start().ok());
-  KubeletStandin old_kubelet(StandinOptions{.kubelet_minor = 33});
+  KubeletStandin old_kubelet(KubeletStandinOptions{.kubelet_minor = 33});
   RegisteredPlugin reg = node.RegisterWith(old_kubelet);
   CHECK(reg.api == "v1beta1");
   CHECK(reg.health_service.empty());
@@ -150,7 +154,7 @@ TEST_CASE("kubelet 1.33 registers on v1beta1; a refusal reaches the plugin",
   REQUIRE(out.ok());
   CHECK((*out)["u1"].ok());
 
-  KubeletStandin ancient(StandinOptions{.kubelet_minor = 31});
+  KubeletStandin ancient(KubeletStandinOptions{.kubelet_minor = 31});
   auto refused = ancient.Register(plugin->registration_socket());
   CHECK_FALSE(refused.ok());
   CHECK_FALSE(plugin->registered());
@@ -205,7 +209,7 @@ TEST_CASE("prepare and unprepare a batch with failing claims over v1 and v1beta1
   }
 }
 
-TEST_CASE("stale sockets are replaced; sockets are private", "[kubelet][integration]") {
+TEST_CASE("stale sockets are replaced, sockets are private", "[kubelet][integration]") {
   Node node;
   const std::string dra_dir = node.options.plugins_dir + "/dra.cpu";
   REQUIRE(mkdir(node.options.plugins_dir.c_str(), 0755) == 0);
@@ -244,7 +248,7 @@ TEST_CASE("health stream lists every published device as Healthy", "[kubelet][in
   Node node;
   auto plugin = node.NewPlugin();
   REQUIRE(plugin->Start().ok());
-  KubeletStandin kubelet(StandinOptions{.kubelet_minor = 37});
+  KubeletStandin kubelet(KubeletStandinOptions{.kubelet_minor = 37});
   RegisteredPlugin reg = node.RegisterWith(kubelet);
 
   for (std::string service : {"v1alpha1.DRAResourceHealth", "v1.DRAResourceHealth"}) {
@@ -292,9 +296,9 @@ TEST_CASE("Stop ends open health streams and calls fail after retries", "[kubele
   node.options.health_period = std::chrono::hours(1);
   auto plugin = node.NewPlugin();
   REQUIRE(plugin->Start().ok());
-  KubeletStandin kubelet(StandinOptions{.call_timeout = std::chrono::milliseconds(500),
-                                        .max_attempts = 3,
-                                        .initial_backoff = std::chrono::milliseconds(10)});
+  KubeletStandin kubelet(KubeletStandinOptions{.call_timeout = std::chrono::milliseconds(500),
+                                               .max_attempts = 3,
+                                               .initial_backoff = std::chrono::milliseconds(10)});
   RegisteredPlugin reg = node.RegisterWith(kubelet);
   StatusOr<std::vector<std::vector<HealthEntry>>> lists = Status::Internal("not run");
   std::thread watcher([&] { lists = kubelet.WatchHealth(reg, 2, std::chrono::seconds(30)); });
@@ -310,11 +314,45 @@ TEST_CASE("Stop ends open health streams and calls fail after retries", "[kubele
   CHECK(kubelet.last_attempts() == 3);
 }
 
+TEST_CASE("Stop lets a running prepare finish before it closes the connections",
+          "[kubelet][integration]") {
+  Node node;
+  node.options.health_period = std::chrono::hours(1);
+  auto plugin = node.NewPlugin();
+  REQUIRE(plugin->Start().ok());
+  KubeletStandin watching;
+  RegisteredPlugin reg = node.RegisterWith(watching);
+  // The kubelet's health stream stays open on the same connection as its prepare calls.
+  StatusOr<std::vector<std::vector<HealthEntry>>> lists = Status::Internal("not run");
+  std::thread watcher([&] { lists = watching.WatchHealth(reg, 2, std::chrono::seconds(30)); });
+  StatusOr<std::map<std::string, ClaimOutcome>> out = Status::Internal("not run");
+  std::thread preparer([&] {
+    KubeletStandin preparing(KubeletStandinOptions{.max_attempts = 1});  // one stand-in per thread
+    out = preparing.Prepare(reg, {{"ns", "s", "slow"}});
+  });
+  const auto wait_until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!node.preparer.slow_started && std::chrono::steady_clock::now() < wait_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(node.preparer.slow_started);
+  const auto start = std::chrono::steady_clock::now();
+  plugin->Stop();
+  const auto took = std::chrono::steady_clock::now() - start;
+  preparer.join();
+  watcher.join();
+  REQUIRE(out.ok());  // the running call was answered, not cancelled
+  CHECK(out->at("slow").ok());
+  CHECK(node.preparer.prepared.count("slow") == 1);
+  CHECK(took >= std::chrono::milliseconds(300));  // it waited for the 800 ms prepare...
+  CHECK(took < std::chrono::seconds(3));          // ...but not for the 5 s grace
+  CHECK_FALSE(lists.ok());
+}
+
 TEST_CASE("a call-wide failure is retried until the plugin answers", "[kubelet][integration]") {
   Node node;
   auto plugin = node.NewPlugin();
   KubeletStandin kubelet(
-      StandinOptions{.max_attempts = 6, .initial_backoff = std::chrono::milliseconds(50)});
+      KubeletStandinOptions{.max_attempts = 6, .initial_backoff = std::chrono::milliseconds(50)});
   // The kubelet still has the endpoint from an earlier registration; the plugin is restarting.
   RegisteredPlugin reg;
   reg.endpoint = plugin->dra_socket();
@@ -335,12 +373,12 @@ TEST_CASE("a call-wide failure is retried until the plugin answers", "[kubelet][
 }
 
 TEST_CASE("each attempt has its own deadline", "[kubelet][integration]") {
-  CHECK(StandinOptions{}.call_timeout == std::chrono::seconds(45));  // the kubelet's
+  CHECK(KubeletStandinOptions{}.call_timeout == std::chrono::seconds(45));  // the kubelet's
   Node node;
   auto plugin = node.NewPlugin();
   REQUIRE(plugin->Start().ok());
   KubeletStandin impatient(
-      StandinOptions{.call_timeout = std::chrono::milliseconds(200), .max_attempts = 1});
+      KubeletStandinOptions{.call_timeout = std::chrono::milliseconds(200), .max_attempts = 1});
   RegisteredPlugin reg = node.RegisterWith(impatient);
   auto out = impatient.Prepare(reg, {{"ns", "s", "slow"}});
   REQUIRE_FALSE(out.ok());

@@ -36,7 +36,7 @@ Status FromGrpc(const grpc::Status& s, const std::string& what) {
 // One call per attempt, each with its own deadline, retried with doubling backoff while the
 // call as a whole fails (the kubelet retries these on its next pod sync).
 template <class Stub, class Request, class Response>
-Status CallWithRetries(const StandinOptions& options, const std::string& what, Stub* stub,
+Status CallWithRetries(const KubeletStandinOptions& options, const std::string& what, Stub* stub,
                        grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                                     Response*),
                        const Request& request, Response* response, int* attempts) {
@@ -76,7 +76,7 @@ Status CheckResponseKeys(const std::vector<ClaimRef>& claims, const Map& respons
 // Sends `claims` in one batch by `method`, converts the response with `from_wire` and applies
 // the kubelet's checks.
 template <class Request, class Response, class Stub, class FromWire>
-auto CallBatch(const StandinOptions& options, const std::string& what, Stub* stub,
+auto CallBatch(const KubeletStandinOptions& options, const std::string& what, Stub* stub,
                grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                const std::vector<ClaimRef>& claims, FromWire from_wire, int* attempts)
     -> StatusOr<decltype(from_wire(std::declval<const Response&>()))> {
@@ -91,7 +91,7 @@ auto CallBatch(const StandinOptions& options, const std::string& what, Stub* stu
 }
 
 template <class Plugin>
-StatusOr<std::map<std::string, ClaimOutcome>> PrepareOver(const StandinOptions& options,
+StatusOr<std::map<std::string, ClaimOutcome>> PrepareOver(const KubeletStandinOptions& options,
                                                           const RegisteredPlugin& plugin,
                                                           const std::vector<ClaimRef>& claims,
                                                           int* attempts) {
@@ -103,7 +103,7 @@ StatusOr<std::map<std::string, ClaimOutcome>> PrepareOver(const StandinOptions& 
 }
 
 template <class Plugin>
-StatusOr<std::map<std::string, std::string>> UnprepareOver(const StandinOptions& options,
+StatusOr<std::map<std::string, std::string>> UnprepareOver(const KubeletStandinOptions& options,
                                                            const RegisteredPlugin& plugin,
                                                            const std::vector<ClaimRef>& claims,
                                                            int* attempts) {

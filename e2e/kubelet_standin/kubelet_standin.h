@@ -34,7 +34,7 @@ using kubelet::ClaimOutcome;
 using kubelet::ClaimRef;
 using kubelet::DeviceId;
 
-struct StandinOptions {
+struct KubeletStandinOptions {
   int kubelet_minor = 34;  // the Kubernetes 1.x release to behave like
   // The kubelet's --root-dir: plugin endpoints must lie inside it. "" = the parent of the
   // folder holding the registration socket (plugins_registry sits in the root folder).
@@ -65,7 +65,7 @@ struct HealthEntry {
 
 class KubeletStandin {
  public:
-  explicit KubeletStandin(StandinOptions options = {}) : options_(options) {}
+  explicit KubeletStandin(KubeletStandinOptions options = {}) : options_(options) {}
 
   // Registers the plugin behind `registration_socket`. On a failed check the plugin is told
   // (NotifyRegistrationStatus{false, error}) and the error is returned.
@@ -98,7 +98,7 @@ class KubeletStandin {
   Status CheckPluginInfo(const ::pluginregistration::PluginInfo& info, const std::string& endpoint,
                          const std::string& registration_socket) const;
 
-  const StandinOptions options_;
+  const KubeletStandinOptions options_;
   int last_attempts_ = 0;
 };
 

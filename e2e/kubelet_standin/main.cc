@@ -37,7 +37,7 @@ struct Args {
   std::string registry_dir;
   std::string api;
   int wait_seconds = 30;
-  StandinOptions options;
+  KubeletStandinOptions options;
   std::string command;
   std::vector<std::string> operands;
 };

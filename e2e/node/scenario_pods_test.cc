@@ -99,7 +99,7 @@ TEST_CASE("scenario 1: a claim's CPUs are exclusive and return to the shared poo
   CHECK(ClaimCpus(*node, worker.claim_uids.at(0)).empty());
 }
 
-TEST_CASE("scenario 3: a claim container next to a shared one; two containers, two claims",
+TEST_CASE("scenario 3: a claim container next to a shared one, two containers, two claims",
           "[e2e][scenario3]") {
   auto node = StartNode();
   ApplyYaml(*node, Yaml());
@@ -137,7 +137,7 @@ TEST_CASE("scenario 3: a claim container next to a shared one; two containers, t
   CHECK(node->ReadState()->claims().empty());
 }
 
-TEST_CASE("scenario 4: a claim serves one container; the second is refused clearly",
+TEST_CASE("scenario 4: a claim serves one container, the second is refused clearly",
           "[e2e][scenario4]") {
   auto node = StartNode();
   ApplyYaml(*node, Yaml());

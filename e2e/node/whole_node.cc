@@ -41,13 +41,32 @@ Status WholeNode::Init() {
   if (!cluster.ok()) return cluster.status().Annotate("topology " + options_.topology);
   cluster_ = std::move(*cluster);
   DRACPU_RETURN_IF_ERROR(StartDriver());
+  DRACPU_RETURN_IF_ERROR(StartRuntime());
+  return StartNriPlugin();
+}
+
+Status WholeNode::StartRuntime() {
   standin::RuntimeOptions runtime;
   runtime.socket_path = cluster_->root() + "/nri.sock";
   runtime.cdi_dirs = {cluster_->cdi_dir()};
+  if (options_.real_cgroups && options_.topology == "host") {
+    for (auto [root, layout] : {std::pair{"/sys/fs/cgroup/cpuset", standin::CgroupLayout::kV1},
+                                std::pair{"/sys/fs/cgroup", standin::CgroupLayout::kV2}}) {
+      runtime.cgroup_root = root;
+      runtime.cgroup_layout = layout;
+      auto started = standin::RuntimeStandin::Start(runtime);
+      if (started.ok()) {
+        runtime_ = std::move(*started);
+        return Status::OK();
+      }
+      LOG(INFO) << "whole node: no real cgroups under " << root << ": " << started.status();
+    }
+    runtime.cgroup_root.clear();
+  }
   auto started = standin::RuntimeStandin::Start(runtime);
   if (!started.ok()) return started.status().Annotate("runtime stand-in");
   runtime_ = std::move(*started);
-  return StartNriPlugin();
+  return Status::OK();
 }
 
 Status WholeNode::StartDriver() {
@@ -117,15 +136,10 @@ Status WholeNode::RestartRuntime() {
 Status WholeNode::Reboot(const std::string& new_boot_id) {
   nri_.Kill();
   cluster_->KillDriver();
-  standin::RuntimeOptions runtime_options;
-  runtime_options.socket_path = cluster_->root() + "/nri.sock";
-  runtime_options.cdi_dirs = {cluster_->cdi_dir()};
   runtime_.reset();  // every container and pod gone with it
   pods_.clear();
   DRACPU_RETURN_IF_ERROR(cluster_->SetBootId(new_boot_id));
-  auto runtime = standin::RuntimeStandin::Start(runtime_options);
-  if (!runtime.ok()) return runtime.status().Annotate("runtime stand-in after reboot");
-  runtime_ = std::move(*runtime);
+  DRACPU_RETURN_IF_ERROR(StartRuntime());
   DRACPU_RETURN_IF_ERROR(StartDriver());
   return StartNriPlugin();
 }
@@ -147,14 +161,27 @@ std::vector<std::string> WholeNode::Violations() {
   std::map<std::string, std::string> pod_names;  // sandbox id -> pod name
   for (const auto& [name, pod] : pods_) pod_names[pod.sandbox_id] = name;
   std::vector<ContainerCpus> containers;
+  std::vector<std::string> kernel;
   for (const standin::ContainerView& c : runtime_->Containers()) {
     if (c.state != standin::api::CONTAINER_CREATED && c.state != standin::api::CONTAINER_RUNNING)
       continue;
     auto pod = pod_names.find(c.pod_id);
     const std::string pod_name = pod == pod_names.end() ? c.pod_id : pod->second;
-    containers.push_back({pod_name + "/" + c.name + " (" + c.id + ")", c.env, c.cpus});
+    const std::string label = pod_name + "/" + c.name + " (" + c.id + ")";
+    containers.push_back({label, c.env, c.cpus});
+    if (c.has_cgroup) {
+      // The kernel must agree with what the runtime recorded.
+      StatusOr<CpuSet> affinity = runtime_->RealAffinity(c.id);
+      if (!affinity.ok() || affinity->ToString() != c.cpus) {
+        kernel.push_back(label + ": the kernel lets it run on " +
+                         (affinity.ok() ? affinity->ToString() : affinity.status().ToString()) +
+                         ", the runtime recorded " + c.cpus);
+      }
+    }
   }
-  return NodeViolations(*state, containers);
+  std::vector<std::string> violations = NodeViolations(*state, containers);
+  violations.insert(violations.end(), kernel.begin(), kernel.end());
+  return violations;
 }
 
 Status WholeNode::WaitForInvariants(std::chrono::milliseconds timeout) {

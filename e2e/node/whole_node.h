@@ -51,6 +51,11 @@ struct NodeOptions {
   std::vector<std::string> driver_flags;
   int nri_verbosity = 1;
   std::string node_name = "node-a";
+  // With topology "host": back every container with a real cpuset cgroup and a sleeping process
+  // (cgroup v1 /sys/fs/cgroup/cpuset, else v2 /sys/fs/cgroup), so the invariants also compare
+  // what the kernel enforces (sched_getaffinity). Where neither is writable the node runs with
+  // recorded cpusets only; kernel_checked() tells which.
+  bool real_cgroups = false;
 };
 
 struct ContainerRun {
@@ -129,10 +134,14 @@ class WholeNode {
   std::string KeepLogs(const std::string& dir);
   std::string nri_log() const;
   const NodeOptions& options() const { return options_; }
+  // Whether containers are real cgroups whose affinity the invariants check.
+  bool kernel_checked() const { return runtime_->cgroups_enabled(); }
 
  private:
   explicit WholeNode(NodeOptions options);
   Status Init();
+  // The runtime, with real cgroups when asked for and possible.
+  Status StartRuntime();
   // The claim a pod claim resolves to: created from its template when missing, then allocated
   // and reserved for the pod. The error is the user-visible reason the pod cannot start.
   StatusOr<kubelet::ClaimRef> ClaimForPod(const PodManifest& pod, const PodClaimManifest& claim,

@@ -116,7 +116,7 @@ TEST_CASE("a claim container is pinned and shared containers shrink in the same 
   }
 }
 
-TEST_CASE("forged, malformed and mismatched env is refused; nothing is created") {
+TEST_CASE("forged, malformed and mismatched env is refused, nothing is created") {
   Rig rig;
   REQUIRE(rig.node);
   REQUIRE(rig.node->StartPlugin().ok());

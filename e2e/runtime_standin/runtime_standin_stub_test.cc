@@ -219,7 +219,7 @@ TEST_CASE("Synchronize is paged and its updates reach containers made before the
   CHECK_FALSE(old.rt->WaitForPlugin(1s).ok());
 }
 
-TEST_CASE("unsolicited updates are applied; unknown containers come back failed") {
+TEST_CASE("unsolicited updates are applied, unknown containers come back failed") {
   Rig rig;
   rig.StartPlugin();
   REQUIRE(rig.rt->WaitForPlugin(10s).ok());
@@ -239,7 +239,7 @@ TEST_CASE("unsolicited updates are applied; unknown containers come back failed"
   CHECK(rig.rt->unsolicited_updates() == 1);
 }
 
-TEST_CASE("a hook past the request timeout closes the plugin; creation goes on without it") {
+TEST_CASE("a hook past the request timeout closes the plugin, creation goes on without it") {
   Rig rig;
   rig.StartPlugin();
   REQUIRE(rig.rt->WaitForPlugin(10s).ok());

@@ -110,7 +110,7 @@ TEST_CASE("a missing state file is no claims and no known CPUs, and creates noth
   CHECK(stat(state_dir.c_str(), &st) != 0);  // the reader never creates the folder
 }
 
-TEST_CASE("a replaced state file gives a new view; an unchanged one costs no re-read") {
+TEST_CASE("a replaced state file gives a new view, an unchanged one costs no re-read") {
   dracpu::testing::TempDir dir;
   REQUIRE(WriteState(dir.path(), "0-7", "0", {{"c1", "2-3", {"p1"}}}).ok());
   const std::vector<std::string> files = Listing(dir.path());

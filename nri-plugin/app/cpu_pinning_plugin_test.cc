@@ -17,6 +17,12 @@ using testing::MakeContainer;
 using testing::MakePod;
 using testing::WriteState;
 
+// Container id -> cpus, as a set of updates moves them.
+using Moved = std::map<std::string, std::string>;
+
+// The claim most tests prepare: CPUs 4-5 for pod p1, out of online 0-7 with 0 reserved.
+const testing::TestClaim kC1{"c1", "4-5", {"p1"}};
+
 // The value of one series in the registry's text output, or -1 when absent.
 double Metric(const metrics::Registry& registry, const std::string& series) {
   std::istringstream in(registry.Render());
@@ -28,8 +34,8 @@ double Metric(const metrics::Registry& registry, const std::string& series) {
 
 // cpus per container id in a list of updates; every update must carry ignore_failure.
 template <typename Updates>
-std::map<std::string, std::string> Moves(const Updates& updates) {
-  std::map<std::string, std::string> out;
+Moved Moves(const Updates& updates) {
+  Moved out;
   for (const api::ContainerUpdate& u : updates) {
     CHECK(u.ignore_failure());
     out[u.container_id()] = u.linux().resources().cpu().cpus();
@@ -60,13 +66,28 @@ struct Fixture {
                                                 const api::Container& ctr) {
     return plugin.CreateContainer(pod, ctr);
   }
+  // Creates a container that must be admitted; returns it for later events.
+  api::Container Admit(const api::PodSandbox& pod, const std::string& name,
+                       const std::vector<std::string>& env = {}) {
+    api::Container ctr = MakeContainer(pod, name, env);
+    REQUIRE(Create(pod, ctr).ok());
+    return ctr;
+  }
+  // Shared container "ctr-shared-p0" created while kC1 holds 4-5 (so on 1-3,6-7), then kC1
+  // unprepared: the next reconcile owes it a push to 1-7.
+  void SharedContainerThenUnprepare() {
+    State({kC1});
+    api::PodSandbox p0 = MakePod("p0");
+    Admit(p0, "shared");
+    State({});
+  }
 
   dracpu::testing::TempDir dir;
   AllocationSource source;
   metrics::Registry registry;
   PluginMetrics metrics;
   CpuPinningPlugin plugin;
-  std::vector<std::map<std::string, std::string>> pushes;
+  std::vector<Moved> pushes;
   std::function<void()> during_push;
   Status push_result;
   int wakes = 0;
@@ -98,13 +119,12 @@ TEST_CASE("a claim container is pinned and shared containers shrink in the same 
   CHECK(Pinned(*shared) == "1-7");  // online - reserved
   CHECK(shared->update_size() == 0);
 
-  f.State({{"c1", "4-5", {"p1"}}});
+  f.State({kC1});
   api::PodSandbox pod = MakePod("p1");
   auto pinned = f.Create(pod, MakeContainer(pod, "app", {"DRA_CPUSET_c1=4-5"}));
   REQUIRE(pinned.ok());
   CHECK(Pinned(*pinned) == "4-5");
-  CHECK(Moves(pinned->update()) ==
-        std::map<std::string, std::string>{{"ctr-sidecar-p0", "1-3,6-7"}});
+  CHECK(Moves(pinned->update()) == Moved{{"ctr-sidecar-p0", "1-3,6-7"}});
 
   auto later = f.Create(plain, MakeContainer(plain, "late"));
   REQUIRE(later.ok());
@@ -119,7 +139,7 @@ TEST_CASE("a claim container is pinned and shared containers shrink in the same 
 
 TEST_CASE("a refused container fails creation with the policy's reason, counted by reason") {
   Fixture f;
-  f.State({{"c1", "4-5", {"p1"}}});
+  f.State({kC1});
   api::PodSandbox mine = MakePod("p1");
   api::PodSandbox other = MakePod("p2");
   struct Case {
@@ -160,16 +180,15 @@ TEST_CASE("without a state file shared containers are left where the runtime put
 
 TEST_CASE("a resource update never moves a container off its cpuset") {
   Fixture f;
-  f.State({{"c1", "4-5", {"p1"}}});
+  f.State({kC1});
   api::PodSandbox pod = MakePod("p1");
-  api::Container ctr = MakeContainer(pod, "app", {"DRA_CPUSET_c1=4-5"});
-  REQUIRE(f.Create(pod, ctr).ok());
+  api::Container ctr = f.Admit(pod, "app", {"DRA_CPUSET_c1=4-5"});
   api::LinuxResources res;
   SECTION("a different cpuset is answered with the container's own") {
     res.mutable_cpu()->set_cpus("0-7");
     auto r = f.plugin.UpdateContainer(pod, ctr, res);
     REQUIRE(r.ok());
-    CHECK(Moves(r->update()) == std::map<std::string, std::string>{{ctr.id(), "4-5"}});
+    CHECK(Moves(r->update()) == Moved{{ctr.id(), "4-5"}});
   }
   SECTION("no cpuset or the same one needs no answer") {
     auto r = f.plugin.UpdateContainer(pod, ctr, res);
@@ -186,7 +205,7 @@ TEST_CASE("a resource update never moves a container off its cpuset") {
 
 TEST_CASE("Synchronize answers the updates that bring every running container in line") {
   Fixture f;
-  f.State({{"c1", "4-5", {"p1"}}});
+  f.State({kC1});
   api::SynchronizeRequest all;
   api::PodSandbox p1 = MakePod("p1");
   api::PodSandbox p0 = MakePod("p0");
@@ -202,9 +221,8 @@ TEST_CASE("Synchronize answers the updates that bring every running container in
 
   auto updates = f.plugin.Synchronize(all);
   REQUIRE(updates.ok());
-  CHECK(Moves(*updates) == std::map<std::string, std::string>{{"ctr-app-p1", "4-5"},
-                                                              {"ctr-wide-p0", "1-3,6-7"},
-                                                              {"ctr-forged-p0", "1-3,6-7"}});
+  CHECK(Moves(*updates) ==
+        Moved{{"ctr-app-p1", "4-5"}, {"ctr-wide-p0", "1-3,6-7"}, {"ctr-forged-p0", "1-3,6-7"}});
   CHECK(f.plugin.PlacementOf("ctr-stopped-p0") == std::nullopt);
   CHECK(Metric(f.registry, "dracpu_nri_pinned_containers") == 1);
   CHECK(Metric(f.registry, "dracpu_nri_shared_containers") == 3);
@@ -212,14 +230,12 @@ TEST_CASE("Synchronize answers the updates that bring every running container in
 
 TEST_CASE("an unprepared claim's CPUs are pushed back to running shared containers") {
   Fixture f;
-  f.State({{"c1", "4-5", {"p1"}}});
+  f.State({kC1});
   api::PodSandbox p0 = MakePod("p0");
   api::PodSandbox p1 = MakePod("p1");
-  REQUIRE(f.Create(p0, MakeContainer(p0, "shared")).ok());
-  api::Container app = MakeContainer(p1, "app", {"DRA_CPUSET_c1=4-5"});
-  REQUIRE(f.Create(p1, app).ok());
-  api::Container gone = MakeContainer(p0, "gone");
-  REQUIRE(f.Create(p0, gone).ok());
+  f.Admit(p0, "shared");
+  api::Container app = f.Admit(p1, "app", {"DRA_CPUSET_c1=4-5"});
+  api::Container gone = f.Admit(p0, "gone");
   REQUIRE(f.plugin.StopContainer(p0, gone).ok());
 
   f.plugin.ReconcileAllocations();
@@ -229,18 +245,15 @@ TEST_CASE("an unprepared claim's CPUs are pushed back to running shared containe
   f.State({});
   f.plugin.ReconcileAllocations();
   REQUIRE(f.pushes.size() == 1);
-  CHECK(f.pushes[0] == std::map<std::string, std::string>{{"ctr-shared-p0", "1-7"}});
+  CHECK(f.pushes[0] == Moved{{"ctr-shared-p0", "1-7"}});
   CHECK(Metric(f.registry, "dracpu_nri_shared_pool_cpus") == 7);
   CHECK(Metric(f.registry, "dracpu_nri_pinned_containers") == 0);
 }
 
 TEST_CASE("a container a hook moved while its push was in flight is pushed again") {
   Fixture f;
-  f.State({{"c1", "4-5", {"p1"}}});
-  api::PodSandbox p0 = MakePod("p0");
+  f.SharedContainerThenUnprepare();
   api::PodSandbox p2 = MakePod("p2");
-  REQUIRE(f.Create(p0, MakeContainer(p0, "shared")).ok());  // 1-3,6-7
-  f.State({});                                              // c1 unprepared
   f.during_push = [&] {
     f.during_push = nullptr;
     // Meanwhile the driver prepares c2 and its container is created: the hook's answer shrinks
@@ -248,26 +261,23 @@ TEST_CASE("a container a hook moved while its push was in flight is pushed again
     f.State({{"c2", "2-3", {"p2"}}});
     auto r = f.Create(p2, MakeContainer(p2, "app", {"DRA_CPUSET_c2=2-3"}));
     REQUIRE(r.ok());
-    CHECK(Moves(r->update()) == std::map<std::string, std::string>{{"ctr-shared-p0", "1,4-7"}});
+    CHECK(Moves(r->update()) == Moved{{"ctr-shared-p0", "1,4-7"}});
   };
   f.plugin.ReconcileAllocations();
   REQUIRE(f.pushes.size() == 2);
-  CHECK(f.pushes[0] == std::map<std::string, std::string>{{"ctr-shared-p0", "1-7"}});
-  CHECK(f.pushes[1] == std::map<std::string, std::string>{{"ctr-shared-p0", "1,4-7"}});
+  CHECK(f.pushes[0] == Moved{{"ctr-shared-p0", "1-7"}});
+  CHECK(f.pushes[1] == Moved{{"ctr-shared-p0", "1,4-7"}});
 }
 
 TEST_CASE("a failed push is retried while connected and dropped when not") {
   Fixture f;
-  f.State({{"c1", "4-5", {"p1"}}});
-  api::PodSandbox p0 = MakePod("p0");
-  REQUIRE(f.Create(p0, MakeContainer(p0, "shared")).ok());
-  f.State({});
+  f.SharedContainerThenUnprepare();
   SECTION("timeout: the next tick sends it again") {
     f.push_result = Status::DeadlineExceeded("runtime slow");
     f.plugin.ReconcileAllocations();
     f.plugin.ReconcileAllocations();
     REQUIRE(f.pushes.size() == 2);
-    CHECK(f.pushes[1] == std::map<std::string, std::string>{{"ctr-shared-p0", "1-7"}});
+    CHECK(f.pushes[1] == Moved{{"ctr-shared-p0", "1-7"}});
     CHECK(Metric(f.registry, "dracpu_nri_update_push_failures_total") == 1);
   }
   SECTION("not connected: the next connection's Synchronize repairs instead") {
@@ -282,14 +292,14 @@ TEST_CASE("moves found by a refused container's hook reach the runtime through t
   Fixture f;
   f.State({});
   api::PodSandbox p0 = MakePod("p0");
-  REQUIRE(f.Create(p0, MakeContainer(p0, "shared")).ok());  // 1-7
-  f.State({{"c1", "4-5", {"p1"}}});
+  f.Admit(p0, "shared");  // 1-7
+  f.State({kC1});
   auto refused = f.Create(p0, MakeContainer(p0, "forged", {"DRA_CPUSET_c1=4-5"}));
   REQUIRE_FALSE(refused.ok());
   CHECK(f.wakes == 1);
   f.plugin.ReconcileAllocations();
   REQUIRE(f.pushes.size() == 1);
-  CHECK(f.pushes[0] == std::map<std::string, std::string>{{"ctr-shared-p0", "1-3,6-7"}});
+  CHECK(f.pushes[0] == Moved{{"ctr-shared-p0", "1-3,6-7"}});
 }
 
 TEST_CASE("Disconnected counts a reconnect") {

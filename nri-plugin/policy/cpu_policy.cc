@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "common/cpu_pools.h"
 #include "nri-plugin/policy/claim_env.h"
 
 namespace dracpu::nri {
@@ -66,7 +67,16 @@ const Placement* CpuPolicy::PlacementOf(const std::string& id) const {
 std::vector<CpusetUpdate> CpuPolicy::SetAllocations(AllocationView view) {
   view_ = std::move(view);
   exclusive_ = CpuSet();
-  for (const auto& [uid, grant] : view_.claims) exclusive_ |= grant.cpus;
+  std::map<std::string, CpuSet> claim_cpus;
+  for (const auto& [uid, grant] : view_.claims) {
+    exclusive_ |= grant.cpus;
+    claim_cpus.emplace(uid, grant.cpus);
+  }
+  overlaps_ = OverlappingClaims(claim_cpus);
+  for (const auto& [uid, overlap] : overlaps_) {
+    LOG(ERROR) << "state generation " << view_.generation << ": " << DescribeOverlap(uid, overlap)
+               << "; containers naming claim " << uid << " are refused";
+  }
   for (auto it = bindings_.begin(); it != bindings_.end();) {
     it = view_.claims.count(it->first) ? std::next(it) : bindings_.erase(it);
   }
@@ -126,11 +136,10 @@ CreateResult CpuPolicy::Decide(const ContainerInfo& c) const {
       return Reject(Rejection::kNotReservedForPod,
                     "claim " + ref.claim_uid + " not reserved for pod " + c.pod_uid);
     }
-    for (const auto& [other_uid, other] : view_.claims) {
-      if (other_uid != grant.uid && other.cpus.Intersects(grant.cpus)) {
-        return Reject(Rejection::kClaimOverlap,
-                      "claim " + grant.uid + " overlaps claim " + other_uid + " in the state file");
-      }
+    auto overlap = overlaps_.find(ref.claim_uid);
+    if (overlap != overlaps_.end()) {
+      return Reject(Rejection::kClaimOverlap,
+                    DescribeOverlap(ref.claim_uid, overlap->second) + " in the state file");
     }
     auto bound = bindings_.find(ref.claim_uid);
     if (bound != bindings_.end() && bound->second != Binding(c.pod_uid, c.name)) {

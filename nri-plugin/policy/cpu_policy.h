@@ -8,9 +8,10 @@
 // Rules:
 //  - A container with DRA_CPUSET_* env entries is pinned to their union only if every entry
 //    names a claim in the view, its cpuset equals the claim's, the container's pod is among the
-//    claim's pods, the claim's CPUs overlap no other claim, and the claim is not bound to another
-//    container. A claim binds to (pod UID, container name) at first use, so a restart of the
-//    same container keeps its CPUs; the binding ends when the claim leaves the view (unprepare).
+//    claim's pods, the claim's CPUs overlap no other claim (OverlappingClaims, common/cpu_pools.h),
+//    and the claim is not bound to another container. A claim binds to (pod UID, container name) at
+//    first use, so a restart of the same container keeps its CPUs; the binding ends when the claim
+//    leaves the view (unprepare).
 //  - Every other container gets the shared pool = online - reserved - exclusive, where exclusive
 //    is every claim in the view, whether or not its container exists yet.
 //  - When the view changes, every shared container whose cpuset differs from the new pool is
@@ -28,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/cpu_pools.h"
 #include "common/cpuset.h"
 #include "common/status.h"
 
@@ -128,8 +130,9 @@ class CpuPolicy {
 
   AllocationView view_;
   CpuSet exclusive_;
-  std::map<std::string, Tracked> containers_;  // by container id
-  std::map<std::string, Binding> bindings_;    // by claim UID
+  std::map<std::string, ClaimOverlap> overlaps_;  // claims sharing a CPU (common/cpu_pools.h)
+  std::map<std::string, Tracked> containers_;     // by container id
+  std::map<std::string, Binding> bindings_;       // by claim UID
 };
 
 }  // namespace dracpu::nri

@@ -101,7 +101,7 @@ TEST_CASE("Forged, mismatched and foreign claims are refused with the reason", "
         Rejection::kNotReservedForPod);
 }
 
-TEST_CASE("A claim binds to one container; its restart keeps the CPUs", "[policy]") {
+TEST_CASE("A claim binds to one container, its restart keeps the CPUs", "[policy]") {
   CpuPolicy p;
   p.SetAllocations(View({Grant("c1", "4-7", "podA")}));
   REQUIRE(p.CreateContainer(Container("1", "podA", "app", {"DRA_CPUSET_c1=4-7"})).rejection ==
@@ -130,9 +130,20 @@ TEST_CASE("Two claims in one container give their union", "[policy]") {
 
 TEST_CASE("Overlapping claims in the state file are never shared", "[policy]") {
   CpuPolicy p;
-  p.SetAllocations(View({Grant("c1", "4-7", "podA"), Grant("c2", "7-8", "podB")}));
-  CHECK(p.CreateContainer(Container("x", "podA", "app", {"DRA_CPUSET_c1=4-7"})).rejection ==
+  p.SetAllocations(
+      View({Grant("c1", "4-7", "podA"), Grant("c2", "7-8", "podB"), Grant("c3", "10-11", "podC")}));
+  CreateResult r = p.CreateContainer(Container("x", "podA", "app", {"DRA_CPUSET_c1=4-7"}));
+  CHECK(r.rejection == Rejection::kClaimOverlap);
+  CHECK(r.error.message() == "claims c1 and c2 both hold CPU 7 in the state file");
+  CHECK(p.CreateContainer(Container("y", "podB", "app", {"DRA_CPUSET_c2=7-8"})).rejection ==
         Rejection::kClaimOverlap);
+  // Only the overlapping claims are refused; a disjoint one still pins.
+  CHECK(p.CreateContainer(Container("z", "podC", "app", {"DRA_CPUSET_c3=10-11"})).rejection ==
+        Rejection::kNone);
+  // Once the state file is repaired the claim is usable again.
+  p.SetAllocations(View({Grant("c1", "4-7", "podA")}, 2));
+  CHECK(p.CreateContainer(Container("x", "podA", "app", {"DRA_CPUSET_c1=4-7"})).rejection ==
+        Rejection::kNone);
 }
 
 TEST_CASE("Synchronize restores every container's cpuset after a restart", "[policy]") {

@@ -361,7 +361,7 @@ TEST_CASE("Configure subscribes to exactly the overridden handlers") {
   CHECK(rig.stub->synchronized());
 }
 
-TEST_CASE("Synchronize pages are echoed with more=true; the last answer covers their union") {
+TEST_CASE("Synchronize pages are echoed with more=true, the last answer covers their union") {
   Rig rig;
   api::ConfigureResponse cfg;
   REQUIRE(rig.runtime->Call("Configure", api::ConfigureRequest(), &cfg).ok());
@@ -393,7 +393,7 @@ TEST_CASE("Synchronize pages are echoed with more=true; the last answer covers t
   CHECK(rig.stub->synchronized());
 }
 
-TEST_CASE("events reach the handlers by dedicated RPC and by StateChange; unknown ones refused") {
+TEST_CASE("events reach the handlers by dedicated RPC and by StateChange, unknown ones refused") {
   Rig rig;
   rig.runtime->Handshake();
   api::CreateContainerRequest create;

@@ -74,7 +74,7 @@ TEST_CASE("unknown service and method answer UNIMPLEMENTED with Go's messages") 
   CHECK(r.status().message() == "rpc error UNIMPLEMENTED: method Nope");
 }
 
-TEST_CASE("a handler's error reaches the caller with its code; a throwing handler is INTERNAL") {
+TEST_CASE("a handler's error reaches the caller with its code, a throwing handler is INTERNAL") {
   Pair p;
   StatusOr<std::string> r = p.client->client().Call(kSvc, "Fail", "x");
   CHECK(r.status().IsNotFound());
@@ -84,7 +84,7 @@ TEST_CASE("a handler's error reaches the caller with its code; a throwing handle
   CHECK(p.client->client().Call(kSvc, "Reverse", "ok").ok());  // the server lives on
 }
 
-TEST_CASE("a call past its deadline fails; the late response is dropped; the next call works") {
+TEST_CASE("a call past its deadline fails, the late response is dropped, the next call works") {
   Pair p;
   StatusOr<std::string> r = p.client->client().Call(kSvc, "Slow", "late", 50ms);
   CHECK(r.status().code() == Status::Code::kDeadlineExceeded);
@@ -187,7 +187,7 @@ TEST_CASE("stream id rules: odd and strictly increasing, else INVALID_ARGUMENT")
   CHECK(c.Read() == std::make_tuple(7u, 0, std::string("dc")));
 }
 
-TEST_CASE("Data and unknown message types are ignored; the next request is answered") {
+TEST_CASE("Data and unknown message types are ignored, the next request is answered") {
   RawClient c;
   c.Send(*EncodeFrame(1, MessageType::kData, 0, "stream data"));
   c.Send(*EncodeFrame(3, static_cast<MessageType>(0x7f), 0x80, "future"));

@@ -11,8 +11,7 @@
 //   auto outcomes = (*rig)->Prepare({*claim});
 // Nothing here depends on a test framework, so benchmarks use it too.
 //
-// The two stand-ins are used from separate source files (driver_rig.cc, driver_rig_kubelet.cc)
-// so that their headers never meet in one translation unit.
+// The kubelet side is in driver_rig_kubelet.cc.
 
 #ifndef DRACPU_DRIVER_APP_TESTING_DRIVER_RIG_H_
 #define DRACPU_DRIVER_APP_TESTING_DRIVER_RIG_H_
@@ -73,6 +72,10 @@ class DriverRig {
       const std::vector<kubelet::ClaimRef>& claims);
   StatusOr<std::map<std::string, std::string>> Unprepare(
       const std::vector<kubelet::ClaimRef>& claims);
+  // Opens the health stream (NodeWatchResources) as the kubelet does and returns once
+  // `messages` device lists arrived (their device counts), or the error that ended the stream
+  // first. May run in its own thread while the test stops the driver.
+  StatusOr<std::vector<size_t>> WatchHealth(int messages, std::chrono::milliseconds timeout);
 
   // GET http://127.0.0.1:<driver port><path>: {status, body}.
   StatusOr<std::pair<int, std::string>> HttpGet(const std::string& path);

@@ -1,4 +1,4 @@
-// The kubelet half of DriverRig (see driver_rig.h for why it is a file of its own).
+// The kubelet half of DriverRig: everything that talks to the kubelet stand-in.
 
 #include "driver/app/testing/driver_rig.h"
 #include "e2e/kubelet_standin/kubelet_standin.h"
@@ -13,7 +13,7 @@ struct DriverRig::Kubelet {
 void DriverRig::KubeletDeleter::operator()(Kubelet* kubelet) const { delete kubelet; }
 
 Status DriverRig::RegisterKubelet() {
-  standin::StandinOptions options;
+  standin::KubeletStandinOptions options;
   options.root_dir = root_ + "/kubelet";
   kubelet_.reset(new Kubelet{standin::KubeletStandin(options), {}});
   StatusOr<standin::RegisteredPlugin> plugin =
@@ -31,6 +31,15 @@ StatusOr<std::map<std::string, kubelet::ClaimOutcome>> DriverRig::Prepare(
 StatusOr<std::map<std::string, std::string>> DriverRig::Unprepare(
     const std::vector<kubelet::ClaimRef>& claims) {
   return kubelet_->standin.Unprepare(kubelet_->plugin, claims);
+}
+
+StatusOr<std::vector<size_t>> DriverRig::WatchHealth(int messages,
+                                                     std::chrono::milliseconds timeout) {
+  auto lists = kubelet_->standin.WatchHealth(kubelet_->plugin, messages, timeout);
+  if (!lists.ok()) return lists.status();
+  std::vector<size_t> sizes;
+  for (const auto& list : *lists) sizes.push_back(list.size());
+  return sizes;
 }
 
 }  // namespace dracpu::testing
