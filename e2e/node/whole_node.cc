@@ -1,6 +1,7 @@
 #include "e2e/node/whole_node.h"
 
 #include <glog/logging.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <thread>
@@ -96,24 +97,33 @@ Status WholeNode::RestartDriver(bool crash) {
 
 std::string WholeNode::nri_log() const { return cluster_->root() + "/dracpu-nri.log"; }
 
-Status WholeNode::StartNriPlugin() {
+Status WholeNode::StartNriPlugin(const std::string& binary) {
   const uint64_t before = runtime_->handshakes();
-  DRACPU_RETURN_IF_ERROR(
-      nri_.Start(standin::PluginArgv(NriBinary(), cluster_->root() + "/nri.sock",
-                                     cluster_->state_dir(), options_.nri_verbosity),
-                 nri_log()));
+  DRACPU_RETURN_IF_ERROR(nri_.Start(
+      standin::PluginArgv(binary.empty() ? NriBinary() : binary, cluster_->root() + "/nri.sock",
+                          cluster_->state_dir(), options_.nri_verbosity),
+      nri_log()));
   ++nri_starts_;
   Status connected = runtime_->WaitForPlugin(kPluginTimeout, before + 1);
   if (!connected.ok()) return connected.Annotate("dracpu-nri start " + std::to_string(nri_starts_));
   return Status::OK();
 }
 
-Status WholeNode::RestartNriPlugin(bool crash) {
+Status WholeNode::StopNriPlugin(bool crash) {
   if (crash) {
     nri_.Kill();
-  } else {
-    nri_.Stop();
+    return Status::OK();
   }
+  const int status = nri_.Stop();
+  if (status != -1 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    return Status::Internal("dracpu-nri did not exit cleanly on SIGTERM (wait status " +
+                            std::to_string(status) + "), see " + nri_log());
+  }
+  return Status::OK();
+}
+
+Status WholeNode::RestartNriPlugin(bool crash) {
+  DRACPU_RETURN_IF_ERROR(StopNriPlugin(crash));
   return StartNriPlugin();
 }
 

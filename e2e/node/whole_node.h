@@ -92,6 +92,11 @@ class WholeNode {
   // one to bring the same pod back (after a reboot). AlreadyExists when it runs already.
   StatusOr<PodRun> RunPod(const std::string& name, const std::string& uid = "");
   StatusOr<PodRun> RunPod(const PodManifest& pod, const std::string& uid = "");
+  // The kubelet's retry of a pod whose claims failed to prepare (e.g. the driver died in the
+  // middle of the batch): the pod, with the same UID, goes through preparation again and then to
+  // the runtime; its claims are neither unprepared nor deallocated in between, as on a real node.
+  // FailedPrecondition when the pod already reached the runtime.
+  StatusOr<PodRun> RetryPod(const std::string& name);
   Status DeletePod(const std::string& name);
   // The pods run and not yet deleted (including those refused), by name.
   const std::map<std::string, PodRun>& pods() const { return pods_; }
@@ -112,6 +117,11 @@ class WholeNode {
   Status StartDriver();
   Status RestartNriPlugin(bool crash);  // a fresh process: empty caches, as a new image would
   Status RestartRuntime();              // the runtime restarts and keeps its containers
+  // The two halves of RestartNriPlugin, for changes made while no plugin is connected.
+  // StartNriPlugin returns once the runtime has completed the handshake (Synchronize included);
+  // `binary` "" = the dracpu-nri of this build, else another copy (a replaced image).
+  Status StopNriPlugin(bool crash);  // SIGKILL when crash, else SIGTERM
+  Status StartNriPlugin(const std::string& binary = "");
   // A reboot: every process and container gone, a new boot ID, then the runtime, the driver and
   // the nri-plugin start again. Pods are forgotten by the runtime but their claims stay
   // allocated and reserved in the API server, as on a real node; RunPod(name, old uid) brings a
@@ -134,7 +144,6 @@ class WholeNode {
  private:
   explicit WholeNode(NodeOptions options);
   Status Init();
-  Status StartNriPlugin();
   // The runtime, with real cgroups when asked for and possible.
   Status StartRuntime();
   // The claim a pod claim resolves to: created from its template when missing, then allocated

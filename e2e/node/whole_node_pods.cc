@@ -60,6 +60,17 @@ StatusOr<PodRun> WholeNode::RunPod(const std::string& name, const std::string& u
   return Status::NotFound("no pod " + name + " in the applied manifests");
 }
 
+StatusOr<PodRun> WholeNode::RetryPod(const std::string& name) {
+  auto it = pods_.find(name);
+  if (it == pods_.end()) return Status::NotFound("pod " + name + " is not on the node");
+  if (!it->second.sandbox_id.empty()) {
+    return Status::FailedPrecondition("pod " + name + " reached the runtime already");
+  }
+  const std::string uid = it->second.uid;
+  pods_.erase(it);
+  return RunPod(name, uid);
+}
+
 StatusOr<kubelet::ClaimRef> WholeNode::ClaimForPod(const PodManifest& pod,
                                                    const PodClaimManifest& claim,
                                                    const std::string& pod_uid) {

@@ -107,7 +107,14 @@ Status DriverRig::StartDriver(const std::vector<std::string>& flags, bool wait_r
   driver_ = std::move(*driver);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   const std::string socket = registry_dir() + "/dra.cpu-reg.sock";
-  while (::access(socket.c_str(), F_OK) != 0 || HttpPortFromLog(driver_->Log()) == 0) {
+  // The log line, not the socket file alone: a killed driver leaves its socket behind, and the
+  // new process replaces it only after it logs its HTTP port.
+  auto up = [&] {
+    const std::string log = driver_->Log();
+    return ::access(socket.c_str(), F_OK) == 0 && HttpPortFromLog(log) != 0 &&
+           log.find("registration on " + socket) != std::string::npos;
+  };
+  while (!up()) {
     if (driver_->Wait(std::chrono::milliseconds(0)).ok() ||
         std::chrono::steady_clock::now() > deadline) {
       return Status::Unavailable("driver did not come up:\n" + driver_->Log());
