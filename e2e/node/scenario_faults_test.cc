@@ -1,5 +1,7 @@
-// Issue #6 scenario 8 through the whole node: API server faults while claims are prepared.
+// Issue #6 scenarios 8 and 9 through the whole node: API server faults while claims are
+// prepared, and a corrupt state file.
 //
+// Scenario 8.
 // The driver reads each claim with one GET (driver/app/claim_preparation.h) under the kube
 // client's contract (driver/kube/kube_client.h): 429/5xx/connection errors are retried with
 // backoff (100 ms doubling to 5 s, jittered) inside a 10 s deadline per call
@@ -13,9 +15,12 @@
 // its watch keep working and the failure is exactly the prepare's.
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/cpuset.h"
+#include "common/state_codec.h"
 #include "e2e/apiserver/apiserver_standin.h"
 #include "e2e/node/scenario_support.h"
 
@@ -288,6 +293,279 @@ TEST_CASE("scenario 8d: dropped watches while pods come and go; deleted slices c
   // Still one driver process that never needed a restart, and prepares still work.
   PodRun last = Run(node, "pinned");
   RequirePinned(node, last);
+}
+
+// Scenario 9: a corrupt state file while a claim container runs.
+//
+// The contract (docs/state-file.md, common/state_store.h, driver/app/startup_reconcile.h):
+//   - the nri-plugin only reads the file; on a file it cannot use it logs
+//     `state file unusable (...); keeping the last good view` and keeps deciding with the last
+//     good file, which is what the node really holds until the driver writes again: running
+//     containers keep their cpusets, new shared containers get the last good shared pool, a
+//     forged DRA_CPUSET_* is refused as before;
+//   - the driver's next write (a prepare, which reads the file first) or its restart moves the
+//     file to allocations.json.corrupt-<time>, logs `state file corrupt: kept aside as <path>;
+//     rebuilding`, and rebuilds the claims from its CDI spec files, so the running claim keeps
+//     its CPUs and no new claim is given them.
+// What the node does in each case is written at each TEST_CASE below.
+
+const char kCorruptPods[] = R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: holder, namespace: default}
+spec:
+  resourceClaims:
+  - {name: cpus, resourceClaimTemplateName: two}
+  containers:
+  - name: app
+    resources: {claims: [{name: cpus}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: second, namespace: default}
+spec:
+  resourceClaims:
+  - {name: cpus, resourceClaimTemplateName: two}
+  containers:
+  - name: app
+    resources: {claims: [{name: cpus}]}
+)";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Replaces the state file by `bytes` the way a hand edit or a restore from backup does (a new
+// file renamed over it), so every reader sees either the old or the new bytes.
+void WriteState(WholeNode& node, const std::string& bytes) {
+  const std::string path = node.cluster().state_dir() + "/allocations.json";
+  {
+    std::ofstream out(path + ".hand-edit", std::ios::binary | std::ios::trunc);
+    out << bytes;
+    REQUIRE(out.good());
+  }
+  std::filesystem::permissions(path + ".hand-edit", std::filesystem::perms(0640));
+  std::filesystem::rename(path + ".hand-edit", path);
+}
+
+std::vector<std::string> CorruptCopies(WholeNode& node) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(node.cluster().state_dir(), ec)) {
+    const std::string name = entry.path().filename();
+    if (name.rfind("allocations.json.corrupt-", 0) == 0) found.push_back(entry.path());
+  }
+  return found;
+}
+
+bool WaitForNriLog(WholeNode& node, const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (ReadFile(node.nri_log()).find(needle) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+enum class Recovery { kNextPrepare, kDriverRestart };
+
+// A node with a shared container (web) and a claim container (holder) running.
+struct Holding {
+  std::unique_ptr<WholeNode> node;
+  std::string web_id, holder_id, holder_uid, holder_cpus, shared;
+  std::string good_state;  // the state file's bytes before the corruption
+};
+
+Holding StartHolding() {
+  Holding h;
+  Started s = StartWithWeb();
+  h.node = std::move(s.node);
+  h.web_id = s.web_id;
+  ApplyYaml(*h.node, kCorruptPods);
+  PodRun holder = Run(*h.node, "holder");
+  RequirePinned(*h.node, holder);
+  h.holder_id = holder.containers[0].id;
+  h.holder_uid = holder.claims[0].uid;
+  h.holder_cpus = holder.containers[0].cpus;
+  auto pools = h.node->Pools();
+  REQUIRE(pools.ok());
+  h.shared = pools->shared.ToString();
+  REQUIRE(h.node->CpusOf(h.web_id) == h.shared);
+  h.good_state = ReadFile(h.node->cluster().state_dir() + "/allocations.json");
+  return h;
+}
+
+// While the file is unusable and the driver has not written yet: nothing moves, nothing new is
+// pinned wrongly. `shared` is the pool the nri-plugin must still be confining containers to.
+void RequireNothingPinnedWrongly(Holding& h, const std::string& shared) {
+  WholeNode& node = *h.node;
+  CHECK(node.CpusOf(h.holder_id) == h.holder_cpus);
+  CHECK_FALSE(CpuSet::Parse(node.CpusOf(h.web_id))->Intersects(*CpuSet::Parse(h.holder_cpus)));
+  // A new shared container gets the shared pool, never the claim's CPUs; its creation also
+  // brings any shrink still waiting to the running shared containers.
+  auto late = node.RunPod(PodWithEnv("late", "c", {}));
+  REQUIRE(late.ok());
+  REQUIRE(late->ok());
+  CHECK(late->containers[0].cpus == shared);
+  CHECK_FALSE(CpuSet::Parse(late->containers[0].cpus)->Intersects(*CpuSet::Parse(h.holder_cpus)));
+  CHECK(node.CpusOf(h.web_id) == shared);
+  // A container that copies the holder's env var is refused, as with a good file.
+  auto thief = node.RunPod(
+      PodWithEnv("thief", "steal", {"DRA_CPUSET_" + h.holder_uid + "=" + h.holder_cpus}));
+  REQUIRE(thief.ok());
+  CHECK(thief->containers[0].id.empty());
+  CHECK_FALSE(thief->containers[0].error.empty());
+  REQUIRE(node.DeletePod("thief").ok());
+  REQUIRE(node.DeletePod("late").ok());
+  CHECK(node.CpusOf(h.holder_id) == h.holder_cpus);
+}
+
+// The driver's next write or restart: the corrupt bytes are kept aside, the log says so, the
+// claims are rebuilt from the CDI files and the node converges.
+void RequireRecovered(Holding& h, const std::string& corrupt_bytes, Recovery recovery) {
+  WholeNode& node = *h.node;
+  CHECK(CorruptCopies(node).empty());  // nobody wrote yet: the nri-plugin never moves the file
+  if (recovery == Recovery::kDriverRestart) {
+    Status restarted = node.RestartDriver(false);
+    INFO(restarted.ToString());
+    REQUIRE(restarted.ok());
+  }
+  PodRun second = Run(node, "second");
+  RequirePinned(node, second);
+  const std::string second_cpus = second.containers[0].cpus;
+  CHECK_FALSE(CpuSet::Parse(second_cpus)->Intersects(*CpuSet::Parse(h.holder_cpus)));
+
+  const std::vector<std::string> copies = CorruptCopies(node);
+  REQUIRE(copies.size() == 1);
+  CHECK(ReadFile(copies[0]) == corrupt_bytes);  // kept exactly as found, for the bug report
+  CHECK(node.cluster().driver().WaitForLog("state file corrupt: kept aside as " + copies[0], 5s));
+  // Rebuilt from the CDI files: the running claim keeps its CPUs.
+  CHECK(ClaimCpus(node, h.holder_uid) == h.holder_cpus);
+  CHECK(node.CpusOf(h.holder_id) == h.holder_cpus);
+  RequireInvariants(node);
+
+  // The rebuilt claim is an ordinary one afterwards: unprepared when its pod goes.
+  REQUIRE(node.DeletePod("second").ok());
+  REQUIRE(node.DeletePod("holder").ok());
+  RequireInvariants(node);
+  auto state = node.ReadState();
+  REQUIRE(state.ok());
+  CHECK(state->claims().empty());
+  CHECK(CdiFilesOf(node, h.holder_uid).empty());
+  auto pools = node.Pools();
+  REQUIRE(pools.ok());
+  CHECK(node.CpusOf(h.web_id) == pools->shared.ToString());
+  CHECK(pools->shared == pools->online - pools->reserved);
+}
+
+// The nri-plugin's steps for a file it cannot read, shared by the damaged-bytes cases.
+void RunDamagedFile(const std::string& corrupt_bytes, Recovery recovery, Holding& h) {
+  WriteState(*h.node, corrupt_bytes);
+  INFO("nri-plugin log: " << h.node->nri_log());
+  CHECK(WaitForNriLog(*h.node, "state file unusable", 10s));
+  RequireNothingPinnedWrongly(h, h.shared);
+  RequireRecovered(h, corrupt_bytes, recovery);
+}
+
+// Garbage bytes (not JSON at all): Corruption. nri-plugin: ERROR, last good view kept (the
+// holder stays pinned, shared containers stay on the shared pool). Driver: kept aside, rebuilt
+// from the CDI files, loud ERROR.
+TEST_CASE("scenario 9a: garbage bytes in the state file", "[e2e][scenario9]") {
+  Holding h = StartHolding();
+  std::string garbage;
+  for (int i = 0; i < 3000; ++i) garbage.push_back(static_cast<char>((i * 7919 + 13) % 256));
+  SECTION("recovered by the next prepare") { RunDamagedFile(garbage, Recovery::kNextPrepare, h); }
+  SECTION("recovered by a driver restart") { RunDamagedFile(garbage, Recovery::kDriverRestart, h); }
+}
+
+// A truncated file (a torn write on a disk that lied about fsync): the JSON ends early, so it
+// does not parse: Corruption, handled as garbage.
+TEST_CASE("scenario 9b: a truncated state file", "[e2e][scenario9]") {
+  Holding h = StartHolding();
+  const std::string truncated = h.good_state.substr(0, h.good_state.size() / 2);
+  SECTION("recovered by the next prepare") { RunDamagedFile(truncated, Recovery::kNextPrepare, h); }
+  SECTION("recovered by a driver restart") {
+    RunDamagedFile(truncated, Recovery::kDriverRestart, h);
+  }
+}
+
+// A hand edit that did not update the checksum: valid JSON whose content no longer matches its
+// SHA-256, here a claim's CPUs widened by hand: Corruption, so the widened CPUs are never
+// believed by either binary.
+TEST_CASE("scenario 9c: a state file with a bad checksum", "[e2e][scenario9]") {
+  Holding h = StartHolding();
+  std::string edited = h.good_state;
+  const std::string field = "\"cpus\": \"" + h.holder_cpus + "\"";
+  const size_t at = edited.find(field);
+  REQUIRE(at != std::string::npos);
+  auto online = h.node->Pools();
+  REQUIRE(online.ok());
+  edited.replace(at, field.size(), "\"cpus\": \"" + online->online.ToString() + "\"");
+  SECTION("recovered by the next prepare") { RunDamagedFile(edited, Recovery::kNextPrepare, h); }
+  SECTION("recovered by a driver restart") { RunDamagedFile(edited, Recovery::kDriverRestart, h); }
+}
+
+// A valid file (good JSON, correct checksum) whose claims overlap: a forged claim holding the
+// holder's CPUs plus one shared CPU, reserved for a pod "intruder". Not damage a checksum can
+// catch, and never legitimate: no CPU may be promised twice.
+//   nri-plugin: the file reads fine, so it takes the forged claim's CPUs out of the shared pool
+//   (the shared containers shrink: conservative) but pins nothing to an overlapping claim: the
+//   intruder carrying the forged claim's env var is refused (claim_overlap); the holder keeps its
+//   CPUs.
+//   driver: the next prepare or a restart treats overlapping claims as a corrupt file: kept
+//   aside, rebuilt from the CDI files (the forged claim has none, so it is gone), loud ERROR.
+TEST_CASE("scenario 9d: a valid state file with overlapping claims", "[e2e][scenario9]") {
+  Holding h = StartHolding();
+  auto state = h.node->ReadState();
+  REQUIRE(state.ok());
+  auto pools = h.node->Pools();
+  REQUIRE(pools.ok());
+  const int extra = pools->shared.First();
+  CpuSet forged_cpus = *CpuSet::Parse(h.holder_cpus);
+  forged_cpus.Add(extra);
+  const std::string forged_uid = "0f0f0f0f-0000-4000-8000-000000000001";
+  ClaimAllocation forged = state->claims().at(h.holder_uid);
+  forged.set_uid(forged_uid);
+  forged.set_name("intruder-cpus");
+  forged.clear_pod_uids();
+  forged.add_pod_uids("pod-intruder");
+  forged.set_cpus(forged_cpus.ToString());
+  (*state->mutable_claims())[forged_uid] = forged;
+  state->set_generation(state->generation() + 1);
+  auto bytes = EncodeState(*state);
+  REQUIRE(bytes.ok());
+  REQUIRE(DecodeState(*bytes).ok());  // a valid file as far as the checksum goes
+
+  auto run = [&](Recovery recovery) {
+    WriteState(*h.node, *bytes);
+    WholeNode& node = *h.node;
+    // The nri-plugin reads it (generation grows); the shrink of the shared containers off the
+    // forged CPU waits for the next CreateContainer answer, as every shrink outside an event
+    // does (cpu_pinning_plugin.h).
+    CpuSet shrunk = pools->shared;
+    shrunk.Remove(extra);
+    CHECK(WaitForNriLog(node, "shared pool now " + shrunk.ToString(), 10s));
+    CHECK(node.CpusOf(h.holder_id) == h.holder_cpus);
+    // The intruder names the forged claim exactly as the file does, from the pod it names.
+    auto intruder =
+        node.RunPod(PodWithEnv("intruder", "steal",
+                               {"DRA_CPUSET_" + forged_uid + "=" + forged_cpus.ToString()}),
+                    "pod-intruder");
+    REQUIRE(intruder.ok());
+    CHECK(intruder->containers[0].id.empty());
+    INFO(intruder->containers[0].error);
+    CHECK(intruder->containers[0].error.find("overlap") != std::string::npos);
+    REQUIRE(node.DeletePod("intruder").ok());
+    RequireNothingPinnedWrongly(h, shrunk.ToString());
+    RequireRecovered(h, *bytes, recovery);
+    CHECK(ClaimCpus(node, forged_uid).empty());
+    CHECK(CdiFilesOf(node, forged_uid).empty());
+  };
+  SECTION("recovered by the next prepare") { run(Recovery::kNextPrepare); }
+  SECTION("recovered by a driver restart") { run(Recovery::kDriverRestart); }
 }
 
 }  // namespace
