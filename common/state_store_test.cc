@@ -50,6 +50,15 @@ int CountCorruptCopies(const std::string& dir) {
   return n;
 }
 
+// The bytes of the one corrupt copy in `dir`. REQUIRES: CountCorruptCopies(dir) == 1.
+std::string CorruptCopyContents(const std::string& dir) {
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string path = e.path().string();
+    if (e.path().filename().string().rfind("allocations.json.corrupt-", 0) == 0) return Slurp(path);
+  }
+  return "";
+}
+
 TEST_CASE("StateStore: a missing file is the empty state", "[state]") {
   TempDir tmp;
   StateStore store(tmp.Sub("state"));  // the folder does not even exist yet
@@ -203,11 +212,7 @@ TEST_CASE("StateStore: a file Options::validate refuses is corrupt, though its c
   Status st = checked.Update([](AllocationState* s) { return AddClaim(s, "u3", "4"); });
   CHECK(st.IsCorruption());
   REQUIRE(CountCorruptCopies(tmp.path()) == 1);
-  for (const auto& e : std::filesystem::directory_iterator(tmp.path())) {
-    if (e.path().filename().string().rfind("allocations.json.corrupt-", 0) == 0) {
-      CHECK(Slurp(e.path().string()) == written);
-    }
-  }
+  CHECK(CorruptCopyContents(tmp.path()) == written);
   REQUIRE(checked.Update([](AllocationState* s) { return AddClaim(s, "u3", "4"); }).ok());
   CHECK(checked.Read().ok());
 }

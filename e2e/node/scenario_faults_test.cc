@@ -29,26 +29,24 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const char kPods[] = R"(
+const char kWeb[] = R"(
 apiVersion: v1
 kind: Pod
 metadata: {name: web, namespace: default}
 spec:
   containers:
   - name: nginx
----
-apiVersion: v1
-kind: Pod
-metadata: {name: pinned, namespace: default}
-spec:
-  resourceClaims:
-  - {name: cpus, resourceClaimTemplateName: two}
-  containers:
-  - name: app
-    resources: {claims: [{name: cpus}]}
 )";
 
-std::string Yaml() { return GroupedTemplate("two", 2) + "---\n" + kPods; }
+// A pod `name` whose one container "app" holds a claim of two CPUs (template "two").
+std::string ClaimPod(const std::string& name) {
+  return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+         ", namespace: default}\nspec:\n  resourceClaims:\n"
+         "  - {name: cpus, resourceClaimTemplateName: two}\n  containers:\n  - name: app\n"
+         "    resources: {claims: [{name: cpus}]}\n";
+}
+
+std::string Yaml() { return GroupedTemplate("two", 2) + "---\n" + kWeb + ClaimPod("pinned"); }
 
 standin::Faults ClaimFaults() {
   standin::Faults f;
@@ -309,28 +307,6 @@ TEST_CASE("scenario 8d: dropped watches while pods come and go; deleted slices c
 //     its CPUs and no new claim is given them.
 // What the node does in each case is written at each TEST_CASE below.
 
-const char kCorruptPods[] = R"(
-apiVersion: v1
-kind: Pod
-metadata: {name: holder, namespace: default}
-spec:
-  resourceClaims:
-  - {name: cpus, resourceClaimTemplateName: two}
-  containers:
-  - name: app
-    resources: {claims: [{name: cpus}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: second, namespace: default}
-spec:
-  resourceClaims:
-  - {name: cpus, resourceClaimTemplateName: two}
-  containers:
-  - name: app
-    resources: {claims: [{name: cpus}]}
-)";
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
@@ -384,7 +360,7 @@ Holding StartHolding() {
   Started s = StartWithWeb();
   h.node = std::move(s.node);
   h.web_id = s.web_id;
-  ApplyYaml(*h.node, kCorruptPods);
+  ApplyYaml(*h.node, ClaimPod("holder") + ClaimPod("second"));
   PodRun holder = Run(*h.node, "holder");
   RequirePinned(*h.node, holder);
   h.holder_id = holder.containers[0].id;
