@@ -130,7 +130,7 @@ Started StartWithWeb() {
   return s;
 }
 
-TEST_CASE("scenario 8a: a few 500s on the claim GET are retried; the pod gets its CPUs",
+TEST_CASE("scenario 8a: a few 500s on the claim GET are retried, the pod gets its CPUs",
           "[e2e][scenario8]") {
   Started s = StartWithWeb();
   WholeNode& node = *s.node;
@@ -257,7 +257,7 @@ bool WaitForDevices(WholeNode& node, const std::vector<std::string>& want,
   return true;
 }
 
-TEST_CASE("scenario 8d: dropped watches while pods come and go; deleted slices come back",
+TEST_CASE("scenario 8d: dropped watches while pods come and go, deleted slices come back",
           "[e2e][scenario8]") {
   Started s = StartWithWeb();
   WholeNode& node = *s.node;
