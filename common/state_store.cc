@@ -76,6 +76,14 @@ StateStore::Loaded StateStore::LoadUnlocked() const {
     }
     return out;
   }
+  if (options_.validate) {
+    Status valid = options_.validate(*state);
+    if (!valid.ok()) {
+      out.status = Status::Corruption(path + ": " + valid.message());
+      LOG(ERROR) << "state file is corrupt: " << out.status;
+      return out;
+    }
+  }
   out.state = std::move(state).value();
   return out;
 }

@@ -21,11 +21,12 @@
 // first, then Update with the result, and re-check inside `mutate` what may have changed.
 //
 // Errors from Read and Update:
-//   Corruption          bad JSON, missing or wrong checksum. Read reports it and leaves the file
-//                       alone (the nri-plugin may not own the folder). Update moves the file
-//                       aside (allocations.json.corrupt-<time>), logs at ERROR, applies nothing
-//                       and returns Corruption; the next Update starts from an empty state, so
-//                       the writer must rebuild its claims from the API server (design.md §2).
+//   Corruption          bad JSON, missing or wrong checksum, or Options::validate refused it.
+//                       Read reports it and leaves the file alone (the nri-plugin may not own
+//                       the folder). Update moves the file aside
+//                       (allocations.json.corrupt-<time>), logs at ERROR, applies nothing and
+//                       returns Corruption; the next Update starts from an empty state, so the
+//                       writer must rebuild its claims from the API server (design.md §2).
 //   FailedPrecondition  an apiVersion this build does not know: a newer writer may own the
 //                       file, so it is neither moved nor overwritten.
 //   IOError, PermissionDenied, ResourceExhausted (file over 64 MiB): as the names say.
@@ -63,6 +64,10 @@ class StateStore {
   struct Options {
     mode_t file_perms = 0640;
     mode_t dir_perms = 0750;
+    // Checks the meaning of a file that decoded cleanly (the driver's: no CPU promised to two
+    // claims). A failure makes the file Corruption exactly like a bad checksum, so Read reports
+    // it and Update keeps it aside. Empty = no check.
+    std::function<Status(const AllocationState&)> validate;
   };
 
   explicit StateStore(std::string dir) : StateStore(std::move(dir), Options()) {}

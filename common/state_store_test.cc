@@ -50,6 +50,15 @@ int CountCorruptCopies(const std::string& dir) {
   return n;
 }
 
+// The bytes of the one corrupt copy in `dir`. REQUIRES: CountCorruptCopies(dir) == 1.
+std::string CorruptCopyContents(const std::string& dir) {
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string path = e.path().string();
+    if (e.path().filename().string().rfind("allocations.json.corrupt-", 0) == 0) return Slurp(path);
+  }
+  return "";
+}
+
 TEST_CASE("StateStore: a missing file is the empty state", "[state]") {
   TempDir tmp;
   StateStore store(tmp.Sub("state"));  // the folder does not even exist yet
@@ -180,6 +189,32 @@ TEST_CASE("StateStore: a corrupt file is kept aside and reported", "[state]") {
   Spit(store.data_path(), "junk");
   CHECK(store.Update([](AllocationState* s) { return Status::OK(); }).IsCorruption());
   CHECK(CountCorruptCopies(tmp.path()) == 2);
+}
+
+TEST_CASE("StateStore: a file Options::validate refuses is corrupt, though its checksum holds",
+          "[state]") {
+  TempDir tmp;
+  StateStore plain(tmp.path());
+  REQUIRE(plain.Update([](AllocationState* s) { return AddClaim(s, "u1", "1-2"); }).ok());
+  REQUIRE(plain.Update([](AllocationState* s) { return AddClaim(s, "u2", "2-3"); }).ok());
+  const std::string written = Slurp(plain.data_path());
+  StateStore::Options options;
+  options.validate = [](const AllocationState& s) {
+    return s.claims_size() > 1 ? Status::InvalidArgument("claims u1 and u2 both hold CPU 2")
+                               : Status::OK();
+  };
+  StateStore checked(tmp.path(), options);
+  StatusOr<AllocationState> r = checked.Read();
+  REQUIRE(!r.ok());
+  CHECK(r.status().IsCorruption());
+  CHECK(r.status().message().find("both hold CPU 2") != std::string::npos);
+  CHECK(plain.Read().ok());  // the same bytes without the check
+  Status st = checked.Update([](AllocationState* s) { return AddClaim(s, "u3", "4"); });
+  CHECK(st.IsCorruption());
+  REQUIRE(CountCorruptCopies(tmp.path()) == 1);
+  CHECK(CorruptCopyContents(tmp.path()) == written);
+  REQUIRE(checked.Update([](AllocationState* s) { return AddClaim(s, "u3", "4"); }).ok());
+  CHECK(checked.Read().ok());
 }
 
 TEST_CASE("StateStore: the checksum catches a hand edit", "[state]") {

@@ -137,7 +137,9 @@ int RunDriver(const DriverConfig& config) {
 
   StatusOr<std::string> boot_id = ReadBootId(config.proc_root);
   if (!boot_id.ok()) return fail("boot id", boot_id.status());
-  StateStore store(config.shared.state_dir);
+  StateStore::Options store_options;
+  store_options.validate = CheckClaimsDisjoint;  // overlapping claims: a corrupt file
+  StateStore store(config.shared.state_dir, store_options);
   NodeFacts facts{config.node_name, *boot_id, topology->online(), config.reserved_cpus,
                   catalog->allocatable()};
   StatusOr<StartupSummary> reconciled = ReconcileAtStartup(&store, config.cdi_dir, facts);

@@ -84,6 +84,26 @@ StateRepair RepairState(AllocationState* state, const std::map<std::string, CpuS
   return repair;
 }
 
+Status CheckClaimsDisjoint(const AllocationState& state) {
+  // The protobuf map iterates in no fixed order; an ordered copy keeps the message stable.
+  std::map<std::string, CpuSet> claims;
+  for (const auto& [uid, claim] : state.claims()) {
+    StatusOr<CpuSet> cpus = CpuSet::Parse(claim.cpus());
+    if (cpus.ok()) claims[uid] = *cpus;
+  }
+  std::map<int, std::string> owner;
+  for (const auto& [uid, cpus] : claims) {
+    for (int cpu : cpus) {
+      auto [it, fresh] = owner.emplace(cpu, uid);
+      if (!fresh) {
+        return Status::Corruption("claims " + it->second + " and " + uid + " both hold CPU " +
+                                  std::to_string(cpu));
+      }
+    }
+  }
+  return Status::OK();
+}
+
 void RebuildFromSpecs(AllocationState* state, const std::map<std::string, CpuSet>& specs) {
   CpuSet taken;
   for (const auto& [uid, cpus] : specs) {

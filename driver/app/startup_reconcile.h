@@ -60,6 +60,14 @@ struct StateRepair {
 StateRepair RepairState(AllocationState* state, const std::map<std::string, CpuSet>& specs,
                         const NodeFacts& facts);
 
+// Pure: the driver's check of a state file's meaning (StateStore::Options::validate). Two
+// claims holding one CPU are never legitimate (two containers would share it) and nothing in
+// the file tells which one is real, so such a file, even with a good checksum (a hand edit
+// that recomputed it, or a bug), counts as corrupt: kept aside and rebuilt from the CDI files.
+// Corruption naming both claims and the CPU. A claim whose cpulist does not parse is left to
+// RepairState (dropped with its file).
+Status CheckClaimsDisjoint(const AllocationState& state);
+
 // Pure: the claims rebuilt from CDI specs after a corrupt state file (see above).
 void RebuildFromSpecs(AllocationState* state, const std::map<std::string, CpuSet>& specs);
 

@@ -123,5 +123,42 @@ TEST_CASE("a corrupt state file is kept aside and the claims are rebuilt from CD
   CHECK(cdi::ListClaimUids(d.cdi).value().size() == 2);
 }
 
+TEST_CASE("overlapping claims are found, naming both claims and the CPU") {
+  AllocationState state;
+  AddClaim(&state, kA, "1-3", StateClaim::PREPARED);
+  AddClaim(&state, kB, "5", StateClaim::PREPARING);
+  CHECK(CheckClaimsDisjoint(state).ok());
+  AddClaim(&state, kC, "3-4", StateClaim::PREPARED);
+  Status overlap = CheckClaimsDisjoint(state);
+  CHECK(overlap.IsCorruption());
+  CHECK(overlap.message() == "claims " + std::string(kA) + " and " + kC + " both hold CPU 3");
+  (*state.mutable_claims())[kC].set_cpus("x");  // RepairState's business, not an overlap
+  CHECK(CheckClaimsDisjoint(state).ok());
+}
+
+TEST_CASE("a state file with overlapping claims is kept aside and rebuilt from CDI files") {
+  testing::TempDir dir;
+  const std::string cdi = dir.path() + "/cdi";
+  StateStore::Options options;
+  options.validate = CheckClaimsDisjoint;
+  StateStore store(dir.path() + "/state", options);
+  REQUIRE(store
+              .Update([](AllocationState* s) {
+                s->set_boot_id("boot-2");
+                AddClaim(s, kA, "1-2", StateClaim::PREPARED);
+                AddClaim(s, kB, "2-3", StateClaim::PREPARED);  // a checksum cannot catch this
+                return Status::OK();
+              })
+              .ok());
+  REQUIRE(cdi::WriteSpec(cdi, kA, CpuSet{1, 2}).ok());
+  auto summary = ReconcileAtStartup(&store, cdi, Facts());
+  REQUIRE(summary.ok());
+  CHECK(summary->corrupt_kept_as.find("allocations.json.corrupt-") != std::string::npos);
+  AllocationState state = store.Read().value();
+  CHECK(state.claims_size() == 1);
+  CHECK(state.claims().at(kA).cpus() == "1-2");
+  CHECK(cdi::ListClaimUids(cdi).value() == std::vector<std::string>{kA});
+}
+
 }  // namespace
 }  // namespace dracpu::driver
