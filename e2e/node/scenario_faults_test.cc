@@ -533,7 +533,7 @@ TEST_CASE("scenario 9d: a valid state file with overlapping claims", "[e2e][scen
     REQUIRE(intruder.ok());
     CHECK(intruder->containers[0].id.empty());
     INFO(intruder->containers[0].error);
-    CHECK(intruder->containers[0].error.find("overlap") != std::string::npos);
+    CHECK(intruder->containers[0].error.find("both hold CPU") != std::string::npos);
     REQUIRE(node.DeletePod("intruder").ok());
     RequireNothingPinnedWrongly(h, shrunk.ToString());
     RequireRecovered(h, *bytes, recovery);
