@@ -29,24 +29,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const char kWeb[] = R"(
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: default}
-spec:
-  containers:
-  - name: nginx
-)";
-
-// A pod `name` whose one container "app" holds a claim of two CPUs (template "two").
-std::string ClaimPod(const std::string& name) {
-  return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
-         ", namespace: default}\nspec:\n  resourceClaims:\n"
-         "  - {name: cpus, resourceClaimTemplateName: two}\n  containers:\n  - name: app\n"
-         "    resources: {claims: [{name: cpus}]}\n";
+std::string Yaml() {
+  return GroupedTemplate("two", 2) + SharedPodYaml("web") + ClaimPodYaml("pinned", "two");
 }
-
-std::string Yaml() { return GroupedTemplate("two", 2) + "---\n" + kWeb + ClaimPod("pinned"); }
 
 standin::Faults ClaimFaults() {
   standin::Faults f;
@@ -360,7 +345,7 @@ Holding StartHolding() {
   Started s = StartWithWeb();
   h.node = std::move(s.node);
   h.web_id = s.web_id;
-  ApplyYaml(*h.node, ClaimPod("holder") + ClaimPod("second"));
+  ApplyYaml(*h.node, ClaimPodYaml("holder", "two") + ClaimPodYaml("second", "two"));
   PodRun holder = Run(*h.node, "holder");
   RequirePinned(*h.node, holder);
   h.holder_id = holder.containers[0].id;

@@ -13,13 +13,6 @@ namespace {
 const char kPods[] = R"(
 apiVersion: v1
 kind: Pod
-metadata: {name: web, namespace: default}
-spec:
-  containers:
-  - name: nginx
----
-apiVersion: v1
-kind: Pod
 metadata: {name: mixed, namespace: default}
 spec:
   resourceClaims:
@@ -73,7 +66,7 @@ spec:
     resources: {claims: [{name: cpus}]}
 )";
 
-std::string Yaml() { return GroupedTemplate("three", 3) + "---\n" + kPods; }
+std::string Yaml() { return GroupedTemplate("three", 3) + SharedPodYaml("web") + "---\n" + kPods; }
 
 TEST_CASE("scenario 1: a claim's CPUs are exclusive and return to the shared pool",
           "[e2e][scenario1]") {

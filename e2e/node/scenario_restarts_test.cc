@@ -25,13 +25,6 @@ using namespace std::chrono_literals;
 const char kPods[] = R"(
 apiVersion: v1
 kind: Pod
-metadata: {name: web, namespace: default}
-spec:
-  containers:
-  - name: nginx
----
-apiVersion: v1
-kind: Pod
 metadata: {name: mixed, namespace: default}
 spec:
   resourceClaims:
@@ -53,23 +46,6 @@ spec:
     resources: {claims: [{name: a}]}
   - name: sidecar
     resources: {claims: [{name: b}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: late, namespace: default}
-spec:
-  resourceClaims:
-  - {name: cpus, resourceClaimTemplateName: two}
-  containers:
-  - name: app
-    resources: {claims: [{name: cpus}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: late-web, namespace: default}
-spec:
-  containers:
-  - name: nginx
 )";
 
 constexpr int kBatchClaims = 6;
@@ -88,7 +64,10 @@ std::string BatchPod() {
          claims + "  containers:\n" + containers;
 }
 
-std::string Yaml() { return GroupedTemplate("two", 2) + "---\n" + kPods + "---\n" + BatchPod(); }
+std::string Yaml() {
+  return GroupedTemplate("two", 2) + SharedPodYaml("web") + "---\n" + kPods +
+         ClaimPodYaml("late", "two") + SharedPodYaml("late-web") + "---\n" + BatchPod();
+}
 
 // UID -> cpus of every claim in the state file; a claim not Prepared carries kNotPrepared after
 // its cpus, so that comparing with CdiClaims also proves none is left half-done.

@@ -64,6 +64,22 @@ inline std::string GroupedTemplate(const std::string& name, int cpus) {
          std::to_string(cpus) + "\"}}\n";
 }
 
+// A pod `name` with one container `container` and no claims: it lives in the shared pool.
+// Every document starts with "---", so these concatenate with each other and with templates.
+inline std::string SharedPodYaml(const std::string& name, const std::string& container = "nginx") {
+  return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+         ", namespace: default}\nspec:\n  containers:\n  - name: " + container + "\n";
+}
+
+// A pod `name` whose container "app" uses pod claim "cpus" made from `template_name`.
+inline std::string ClaimPodYaml(const std::string& name, const std::string& template_name) {
+  return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+         ", namespace: default}\nspec:\n  resourceClaims:\n  - {name: cpus, "
+         "resourceClaimTemplateName: " +
+         template_name +
+         "}\n  containers:\n  - name: app\n    resources: {claims: [{name: cpus}]}\n";
+}
+
 }  // namespace dracpu::e2e
 
 #endif  // DRACPU_E2E_NODE_SCENARIO_SUPPORT_H_
