@@ -13,17 +13,6 @@ namespace {
 const char kPods[] = R"(
 apiVersion: v1
 kind: Pod
-metadata: {name: mixed, namespace: default}
-spec:
-  resourceClaims:
-  - {name: cpus, resourceClaimTemplateName: three}
-  containers:
-  - name: worker
-    resources: {claims: [{name: cpus}]}
-  - name: logger
----
-apiVersion: v1
-kind: Pod
 metadata: {name: greedy, namespace: default}
 spec:
   resourceClaims:
@@ -66,7 +55,10 @@ spec:
     resources: {claims: [{name: cpus}]}
 )";
 
-std::string Yaml() { return GroupedTemplate("three", 3) + SharedPodYaml("web") + "---\n" + kPods; }
+std::string Yaml() {
+  return GroupedTemplate("three", 3) + SharedPodYaml("web") +
+         ClaimPodYaml("mixed", "three", "worker", "logger") + "---\n" + kPods;
+}
 
 TEST_CASE("scenario 1: a claim's CPUs are exclusive and return to the shared pool",
           "[e2e][scenario1]") {

@@ -25,17 +25,6 @@ using namespace std::chrono_literals;
 const char kPods[] = R"(
 apiVersion: v1
 kind: Pod
-metadata: {name: mixed, namespace: default}
-spec:
-  resourceClaims:
-  - {name: cpus, resourceClaimTemplateName: two}
-  containers:
-  - name: worker
-    resources: {claims: [{name: cpus}]}
-  - name: logger
----
-apiVersion: v1
-kind: Pod
 metadata: {name: pair, namespace: default}
 spec:
   resourceClaims:
@@ -65,7 +54,8 @@ std::string BatchPod() {
 }
 
 std::string Yaml() {
-  return GroupedTemplate("two", 2) + SharedPodYaml("web") + "---\n" + kPods +
+  return GroupedTemplate("two", 2) + SharedPodYaml("web") +
+         ClaimPodYaml("mixed", "two", "worker", "logger") + "---\n" + kPods +
          ClaimPodYaml("late", "two") + SharedPodYaml("late-web") + "---\n" + BatchPod();
 }
 

@@ -71,13 +71,17 @@ inline std::string SharedPodYaml(const std::string& name, const std::string& con
          ", namespace: default}\nspec:\n  containers:\n  - name: " + container + "\n";
 }
 
-// A pod `name` whose container "app" uses pod claim "cpus" made from `template_name`.
-inline std::string ClaimPodYaml(const std::string& name, const std::string& template_name) {
+// A pod `name` whose container `container` uses pod claim "cpus" made from `template_name`,
+// next to a container `shared_container` without claims when that is not empty.
+inline std::string ClaimPodYaml(const std::string& name, const std::string& template_name,
+                                const std::string& container = "app",
+                                const std::string& shared_container = "") {
   return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
          ", namespace: default}\nspec:\n  resourceClaims:\n  - {name: cpus, "
          "resourceClaimTemplateName: " +
-         template_name +
-         "}\n  containers:\n  - name: app\n    resources: {claims: [{name: cpus}]}\n";
+         template_name + "}\n  containers:\n  - name: " + container +
+         "\n    resources: {claims: [{name: cpus}]}\n" +
+         (shared_container.empty() ? "" : "  - name: " + shared_container + "\n");
 }
 
 }  // namespace dracpu::e2e
