@@ -59,6 +59,22 @@ std::string Yaml() {
          ClaimPodYaml("late", "two") + SharedPodYaml("late-web") + "---\n" + BatchPod();
 }
 
+// A started node running web (shared), mixed (a claim container and a shared one) and pair
+// (two claim containers), with its invariants checked: where the restart scenarios begin.
+struct PopulatedNode {
+  std::unique_ptr<WholeNode> node = StartNode();
+  PodRun web, mixed, pair;
+
+  PopulatedNode() {
+    ApplyYaml(*node, Yaml());
+    web = Run(*node, "web");
+    mixed = Run(*node, "mixed");
+    pair = Run(*node, "pair");
+    REQUIRE(pair.ok());
+    RequireInvariants(*node);
+  }
+};
+
 // UID -> cpus of every claim in the state file; a claim not Prepared carries kNotPrepared after
 // its cpus, so that comparing with CdiClaims also proves none is left half-done.
 constexpr char kNotPrepared[] = " (not Prepared)";
@@ -256,12 +272,9 @@ TEST_CASE("scenario 6a: a driver restart changes nothing for live containers", "
   bool crash = false;
   SECTION("SIGTERM") { crash = false; }
   SECTION("SIGKILL") { crash = true; }
-  auto node = StartNode();
-  ApplyYaml(*node, Yaml());
-  PodRun web = Run(*node, "web");
-  PodRun mixed = Run(*node, "mixed");
-  PodRun pair = Run(*node, "pair");
-  RequireInvariants(*node);
+  PopulatedNode populated;
+  auto& node = populated.node;
+  const PodRun &web = populated.web, &mixed = populated.mixed;
   const auto claims = StateClaims(*node);
   const auto pinned = ClaimContainerCpus(*node);
   const std::string shared = node->CpusOf(web.containers[0].id);
@@ -289,13 +302,9 @@ TEST_CASE("scenario 6a: a driver restart changes nothing for live containers", "
 // claim container start, a pod with two claims goes (the state changes both ways); then a
 // plugin process starts from `binary` ("" = the same one) and Synchronizes.
 void NriPluginAway(bool crash, const std::string& binary) {
-  auto node = StartNode();
-  ApplyYaml(*node, Yaml());
-  PodRun web = Run(*node, "web");
-  PodRun mixed = Run(*node, "mixed");
-  PodRun pair = Run(*node, "pair");
-  REQUIRE(pair.ok());
-  RequireInvariants(*node);
+  PopulatedNode populated;
+  auto& node = populated.node;
+  const PodRun &web = populated.web, &mixed = populated.mixed;
   const std::string worker_id = mixed.container("worker")->id;
   const std::string worker_cpus = node->CpusOf(worker_id);
 
@@ -348,12 +357,8 @@ TEST_CASE("scenario 6c: the nri-plugin is replaced by a fresh binary", "[e2e][sc
 }
 
 TEST_CASE("scenario 6d: the runtime restarts and keeps its containers", "[e2e][scenario6]") {
-  auto node = StartNode();
-  ApplyYaml(*node, Yaml());
-  PodRun web = Run(*node, "web");
-  PodRun mixed = Run(*node, "mixed");
-  PodRun pair = Run(*node, "pair");
-  RequireInvariants(*node);
+  PopulatedNode populated;
+  auto& node = populated.node;
   const auto pinned = ClaimContainerCpus(*node);
   const size_t containers = node->runtime().Containers().size();
 
