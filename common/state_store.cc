@@ -76,14 +76,6 @@ StateStore::Loaded StateStore::LoadUnlocked() const {
     }
     return out;
   }
-  if (options_.validate) {
-    Status valid = options_.validate(*state);
-    if (!valid.ok()) {
-      out.status = Status::Corruption(path + ": " + valid.message());
-      LOG(ERROR) << "state file is corrupt: " << out.status;
-      return out;
-    }
-  }
   out.state = std::move(state).value();
   return out;
 }
@@ -96,7 +88,14 @@ StatusOr<AllocationState> StateStore::Decode(std::string bytes) const {
   }
   if (cached != nullptr && cached->bytes == bytes) return cached->state;
   StatusOr<AllocationState> state = DecodeState(bytes);
-  if (state.ok()) Remember(std::move(bytes), *state);
+  if (!state.ok()) return state;
+  // Validated once per distinct content: the cache holds only states that passed (or that this
+  // store wrote itself), so the check stays off the path of an unchanged file.
+  if (options_.validate) {
+    Status valid = options_.validate(*state);
+    if (!valid.ok()) return Status::Corruption(valid.message());
+  }
+  Remember(std::move(bytes), *state);
   return state;
 }
 
@@ -187,6 +186,12 @@ Status StateStore::Update(const std::function<Status(AllocationState*)>& mutate)
   AllocationState state = std::move(loaded.state);
   const uint64_t generation = state.generation() + 1;
   DRACPU_RETURN_IF_ERROR(mutate(&state));
+  // Never write what a load would call corrupt; it also keeps the cache (Remember below) free
+  // of states the check would refuse.
+  if (options_.validate) {
+    Status valid = options_.validate(state);
+    if (!valid.ok()) return Status::FailedPrecondition("not written: " + valid.message());
+  }
   state.set_api_version(kStateApiVersion);
   state.set_generation(generation);
   state.set_updated_at(UtcNow(true));

@@ -26,7 +26,8 @@
 //                       the folder). Update moves the file aside
 //                       (allocations.json.corrupt-<time>), logs at ERROR, applies nothing and
 //                       returns Corruption; the next Update starts from an empty state, so the
-//                       writer must rebuild its claims from the API server (design.md §2).
+//                       writer must rebuild its claims (the driver: from its CDI files,
+//                       docs/state-file.md).
 //   FailedPrecondition  an apiVersion this build does not know: a newer writer may own the
 //                       file, so it is neither moved nor overwritten.
 //   IOError, PermissionDenied, ResourceExhausted (file over 64 MiB): as the names say.
@@ -66,7 +67,8 @@ class StateStore {
     mode_t dir_perms = 0750;
     // Checks the meaning of a file that decoded cleanly (the driver's: no CPU promised to two
     // claims). A failure makes the file Corruption exactly like a bad checksum, so Read reports
-    // it and Update keeps it aside. Empty = no check.
+    // it and Update keeps it aside. Update also refuses (FailedPrecondition, nothing written)
+    // a mutation whose result the check refuses. Empty = no check.
     std::function<Status(const AllocationState&)> validate;
   };
 
@@ -103,7 +105,8 @@ class StateStore {
   // REQUIRES: the caller holds the lock (or knows none exists).
   Loaded LoadUnlocked() const;
   Loaded LoadShared() const;
-  // DecodeState(bytes), answered from the cache when the bytes are the ones it holds.
+  // DecodeState(bytes) then Options::validate (its refusal is Corruption), answered from the
+  // cache when the bytes are the ones it holds.
   StatusOr<AllocationState> Decode(std::string bytes) const;
   void Remember(std::string bytes, const AllocationState& state) const;
   Status EnsureDir() const;

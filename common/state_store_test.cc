@@ -215,6 +215,12 @@ TEST_CASE("StateStore: a file Options::validate refuses is corrupt, though its c
   CHECK(CorruptCopyContents(tmp.path()) == written);
   REQUIRE(checked.Update([](AllocationState* s) { return AddClaim(s, "u3", "4"); }).ok());
   CHECK(checked.Read().ok());
+  // A mutation whose result the check refuses is not written.
+  const std::string good = Slurp(checked.data_path());
+  Status refused = checked.Update([](AllocationState* s) { return AddClaim(s, "u4", "5"); });
+  CHECK(refused.code() == Status::Code::kFailedPrecondition);
+  CHECK(Slurp(checked.data_path()) == good);
+  CHECK(checked.Read()->claims_size() == 1);
 }
 
 TEST_CASE("StateStore: the checksum catches a hand edit", "[state]") {
