@@ -177,9 +177,9 @@ Status StateStore::Update(const std::function<Status(AllocationState*)>& mutate)
     StatusOr<std::string> aside = MoveAside();
     if (!aside.ok()) return aside.status().Annotate(loaded.status.ToString());
     LOG(ERROR) << "corrupt state file moved aside to " << *aside
-               << "; the claims it held must be rebuilt from the API server";
+               << "; the writer must rebuild the claims it held";
     return Status::Corruption(loaded.status.message() + " (moved aside to " + *aside +
-                              "; rebuild from the API server)");
+                              "; the writer rebuilds its claims)");
   }
   if (!loaded.status.ok()) return loaded.status;
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "e2e/apiserver/apiserver_standin.h"
+#include "e2e/apiserver/scheduler.h"
 #include "e2e/node/whole_node.h"
 
 namespace dracpu::e2e {
@@ -63,18 +64,27 @@ StatusOr<Manifests> LoadExamples(const std::string& mode) {
   return all;
 }
 
-// The CPUs a claim asks for: a count of devices (individual) or dra.cpu/cpu capacity.
+// The CPUs a claim asks for: a count of devices (individual) or dra.cpu/cpu capacity. -1 for a
+// spec this demo does not understand (firstAvailable, a bad quantity): its check then fails
+// visibly instead of the demo stopping on an exception.
 int RequestedCpus(const web::json::value& spec) {
-  int cpus = 0;
-  for (const auto& request : spec.at("devices").at("requests").as_array()) {
-    const auto& exactly = request.at("exactly");
-    if (exactly.has_field("capacity")) {
-      cpus += std::stoi(exactly.at("capacity").at("requests").at("dra.cpu/cpu").as_string());
-    } else {
-      cpus += exactly.has_field("count") ? exactly.at("count").as_integer() : 1;
+  try {
+    int cpus = 0;
+    for (const auto& request : spec.at("devices").at("requests").as_array()) {
+      const auto& exactly = request.at("exactly");
+      if (exactly.has_field("capacity")) {
+        StatusOr<int64_t> milli = standin::ParseQuantityMilli(
+            exactly.at("capacity").at("requests").at("dra.cpu/cpu").as_string());
+        if (!milli.ok() || *milli % 1000 != 0) return -1;
+        cpus += static_cast<int>(*milli / 1000);
+      } else {
+        cpus += exactly.has_field("count") ? exactly.at("count").as_integer() : 1;
+      }
     }
+    return cpus;
+  } catch (const web::json::json_exception&) {
+    return -1;
   }
-  return cpus;
 }
 
 // The CPUs a pod's claims ask for together (claims that are neither templates nor standalone
@@ -195,12 +205,14 @@ int Run(const DemoOptions& demo) {
   }
 
   // A pod that writes another pod's claim into its own env gets nothing.
-  const PodRun* victim = nullptr;
+  const ContainerRun* victim = nullptr;  // a running claim container
   for (const auto& [name, run] : node.pods()) {
-    if (!run.claims.empty() && run.ok()) victim = &run;
+    for (const ContainerRun& c : run.containers) {
+      if (!c.id.empty() && !c.claim_uids.empty()) victim = &c;
+    }
   }
   if (victim != nullptr) {
-    const ContainerRun& target = victim->containers.front();
+    const ContainerRun& target = *victim;
     auto run = node.RunPod(PodWithEnv(
         "thief", "steal", {"DRA_CPUSET_" + target.claim_uids.front() + "=" + target.cpus}));
     Check(run.ok() && !run->containers.front().error.empty(),
