@@ -140,9 +140,14 @@ StatusOr<PodRun> WholeNode::RunPod(const PodManifest& pod, const std::string& ui
     ctr.name = c.name;
     std::vector<std::string> cdi_devices;
     for (const std::string& claim : c.claims) {
-      const std::string& claim_uid = by_pod_claim.at(claim).uid;
+      auto ref = by_pod_claim.find(claim);
+      if (ref == by_pod_claim.end()) {  // a pod built in code may skip ParseManifests' check
+        ctr.error = "container " + c.name + " uses claim " + claim + " the pod does not declare";
+        return ctr;
+      }
+      const std::string& claim_uid = ref->second.uid;
       ctr.claim_uids.push_back(claim_uid);
-      for (const kubelet::PreparedDevice& d : outcomes.at(claim_uid).devices) {
+      for (const kubelet::PreparedDevice& d : outcomes[claim_uid].devices) {
         cdi_devices.insert(cdi_devices.end(), d.cdi_device_ids.begin(), d.cdi_device_ids.end());
       }
     }
