@@ -4,8 +4,9 @@
 // Why: grpc::Server::Shutdown(deadline) completes only when every connection is gone, and the
 // kubelet keeps its connections open (the health stream's, and the one it prepares over). Once
 // no handler runs, waiting for the kubelet to hang up gains nothing, so Stop waits here for the
-// handlers (up to its grace) and then shuts the server down with a deadline of "now", which
-// cancels what is left and closes the connections.
+// handlers (up to its grace) and then shuts the server down with a deadline a moment away (the
+// replies of handlers that just returned still have to be sent), which then cancels what is
+// left and closes the connections.
 //
 // Thread-safe.
 

@@ -11,17 +11,21 @@ namespace dracpu::kubelet {
 namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
+// A handler counts as finished when it returns, before gRPC has sent its response; a shutdown at
+// "now" then cancels an answer that is already computed (seen in CI: a prepare done, its reply
+// lost). This short window lets those replies go out; it is all Stop pays for an open connection.
+constexpr auto kReplyFlush = std::chrono::milliseconds(200);
 
-// Lets the running handlers finish (until `deadline`), then shuts `server` down at once: see
-// inflight_calls.h for why not Shutdown(deadline). A call the kubelet starts in between is
-// cancelled, as one arriving after the shutdown would be refused; the kubelet retries.
+// Lets the running handlers finish (until `deadline`), then shuts `server` down after the reply
+// flush: see inflight_calls.h for why not Shutdown(deadline). A call the kubelet starts in
+// between is cancelled, as one arriving after the shutdown would be refused; the kubelet retries.
 void ShutDownServer(std::unique_ptr<grpc::Server>* server, InflightCalls* calls,
                     std::chrono::steady_clock::time_point deadline, const char* what) {
   if (!calls->WaitIdle(deadline)) {
     LOG(WARNING) << what << ": " << calls->running()
                  << " kubelet calls still running after the shutdown grace; cancelling them";
   }
-  (*server)->Shutdown(std::chrono::system_clock::now());
+  (*server)->Shutdown(std::chrono::system_clock::now() + kReplyFlush);
   (*server)->Wait();
   server->reset();
 }
