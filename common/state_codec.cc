@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "common/sha256.h"
+#include "common/state_json.h"
 
 namespace dracpu {
 namespace {
@@ -33,29 +34,10 @@ Status ParseJson(std::string_view bytes, google::protobuf::Message* msg) {
 
 StatusOr<std::string> EncodeState(const AllocationState& state) {
   if (state.api_version().empty()) return Status::Internal("state to encode has no apiVersion");
-  // The checksum member is appended below; copy (a whole state) only to drop a stale one.
-  AllocationState copy;
-  if (!state.checksum().empty()) {
-    copy = state;
-    copy.clear_checksum();
-  }
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  std::string json;
-  auto st = google::protobuf::util::MessageToJsonString(state.checksum().empty() ? state : copy,
-                                                        &json, options);
-  if (!st.ok()) return Status::Internal("encoding state: " + st.ToString());
-  // Cut the closing brace (and the whitespace around it) so the checksum member can follow the
-  // last member.
-  size_t brace = json.find_last_of('}');
-  if (brace == std::string::npos) return Status::Internal("encoding state: no closing brace");
-  size_t end = json.find_last_not_of(" \n\t\r", brace == 0 ? 0 : brace - 1);
-  if (end == std::string::npos || json[end] == '{') {
-    return Status::Internal("encoding state: empty object");
-  }
-  json.resize(end + 1);
-  std::string hex = Sha256Hex(json);
-  json.append(kSuffixHead).append(hex).append(kSuffixTail);
+  StatusOr<std::string> json = StateJsonWithoutClose(state);
+  if (!json.ok()) return json.status();
+  std::string hex = Sha256Hex(*json);
+  json->append(kSuffixHead).append(hex).append(kSuffixTail);
   return json;
 }
 

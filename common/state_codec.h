@@ -39,7 +39,7 @@ inline constexpr char kStateApiVersion[] = "dra.cpu/v1";
 
 // The file bytes for `state`; its checksum field is ignored and recomputed.
 // REQUIRES: state.api_version() non-empty (the store sets it), so the object has a member
-// before the checksum. Internal when the JSON printer fails.
+// before the checksum. InvalidArgument when a string is not UTF-8 (state_json.h).
 StatusOr<std::string> EncodeState(const AllocationState& state);
 
 // The state in `bytes`, with checksum() set from the file. Errors as described above.
