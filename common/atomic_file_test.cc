@@ -1,8 +1,11 @@
-// WriteFileAtomicallyViaUniqueTemp (WriteFileAtomically is covered in state_store_test.cc).
+// WriteFileAtomicallyViaUniqueTemp and ReadAll (WriteFileAtomically is covered in
+// state_store_test.cc).
 
 #include "common/atomic_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -47,6 +50,43 @@ TEST_CASE("unique-temp write into a missing folder fails cleanly", "[atomic_file
   TempDir tmp;
   CHECK(WriteFileAtomicallyViaUniqueTemp(tmp.Sub("no/such/f"), "x", 0644, ".f.", ".tmp")
             .IsNotFound());
+}
+
+TEST_CASE("ReadAll reads files of any size up to the limit, refuses one byte more",
+          "[atomic_file]") {
+  TempDir tmp;
+  const std::string path = tmp.Sub("f");
+  for (size_t size : {size_t{0}, size_t{1}, size_t{16383}, size_t{16384}, size_t{100000}}) {
+    std::string content(size, 'x');
+    for (size_t i = 0; i < size; i += 7) content[i] = static_cast<char>('a' + i % 26);
+    REQUIRE(WriteFileAtomically(path, content, 0600).ok());
+    INFO("size " << size);
+    CHECK(ReadFileToString(path).value() == content);
+    CHECK(ReadFileToString(path, size).value() == content);
+    if (size > 0) CHECK(ReadFileToString(path, size - 1).status().IsResourceExhausted());
+  }
+}
+
+TEST_CASE("ReadAll reads a pipe, which has no size to go by, with the same limit",
+          "[atomic_file]") {
+  for (size_t limit : {size_t{50000}, size_t{40000}}) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const std::string content(45000, 'p');
+    // A 64 KiB pipe buffer holds the whole content, so it is written before anyone reads.
+    REQUIRE(::fcntl(fds[1], F_SETPIPE_SZ, 65536) >= 65536);
+    REQUIRE(::write(fds[1], content.data(), content.size()) ==
+            static_cast<ssize_t>(content.size()));
+    ::close(fds[1]);
+    StatusOr<std::string> read = ReadAll(fds[0], "pipe", limit);
+    ::close(fds[0]);
+    INFO("limit " << limit);
+    if (limit >= content.size()) {
+      CHECK(read.value() == content);
+    } else {
+      CHECK(read.status().IsResourceExhausted());
+    }
+  }
 }
 
 }  // namespace

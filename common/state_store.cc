@@ -99,10 +99,10 @@ StatusOr<AllocationState> StateStore::Decode(std::string bytes) const {
   return state;
 }
 
-void StateStore::Remember(std::string bytes, const AllocationState& state) const {
+void StateStore::Remember(std::string bytes, AllocationState state) const {
   auto decoded = std::make_shared<Decoded>();
   decoded->bytes = std::move(bytes);
-  decoded->state = state;
+  decoded->state = std::move(state);
   std::lock_guard<std::mutex> hold(cache_mu_);
   cache_ = std::move(decoded);
 }
@@ -201,9 +201,9 @@ Status StateStore::Update(const std::function<Status(AllocationState*)>& mutate)
   DRACPU_RETURN_IF_ERROR(WriteFileAtomically(data_path(), *bytes, options_.file_perms));
   // What the next load of these bytes would decode to, checksum included.
   state.set_checksum(std::string(EncodedChecksum(*bytes)));
-  Remember(std::move(bytes).value(), state);
   VLOG(1) << "state " << data_path() << " generation " << generation << " written ("
           << state.claims_size() << " claims)";
+  Remember(std::move(bytes).value(), std::move(state));
   return Status::OK();
 }
 

@@ -108,7 +108,7 @@ class StateStore {
   // DecodeState(bytes) then Options::validate (its refusal is Corruption), answered from the
   // cache when the bytes are the ones it holds.
   StatusOr<AllocationState> Decode(std::string bytes) const;
-  void Remember(std::string bytes, const AllocationState& state) const;
+  void Remember(std::string bytes, AllocationState state) const;
   Status EnsureDir() const;
   // Renames the damaged data file aside; returns the new name.
   StatusOr<std::string> MoveAside() const;
