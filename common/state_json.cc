@@ -38,6 +38,11 @@ size_t Utf8SequenceLength(std::string_view s) {
   return len;
 }
 
+// ASCII that JSON and protobuf's escaping leave alone.
+bool IsPlain(unsigned char c) {
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>';
+}
+
 // Appends members of one JSON object at one depth and closes it. Remembers the first string
 // that was not UTF-8 instead of failing at every call.
 class ObjectWriter {
@@ -106,6 +111,12 @@ class ObjectWriter {
   void Quoted(const char* field, std::string_view s) {
     out_->push_back('"');
     for (size_t i = 0; i < s.size();) {
+      // Most bytes need no escape: copy each run of them at once.
+      size_t run = i;
+      while (run < s.size() && IsPlain(static_cast<unsigned char>(s[run]))) ++run;
+      out_->append(s.data() + i, run - i);
+      if (run == s.size()) break;
+      i = run;
       const unsigned char c = static_cast<unsigned char>(s[i]);
       if (c >= 0x80) {
         size_t len = Utf8SequenceLength(s.substr(i));
