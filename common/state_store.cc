@@ -50,7 +50,7 @@ StateStore::Loaded StateStore::LoadUnlocked() const {
   if (!out.fd.valid()) {
     if (errno == ENOENT) {
       out.missing = true;
-      out.state = EmptyState();
+      out.state = std::make_shared<AllocationState>(EmptyState());
       return out;
     }
     out.status = Status::IOError(path + ": open: " + std::strerror(errno));
@@ -61,12 +61,24 @@ StateStore::Loaded StateStore::LoadUnlocked() const {
     out.fd.Reset();
     return out;
   }
+  std::shared_ptr<const Decoded> cached = Cached();
+  if (cached != nullptr && static_cast<size_t>(out.st.st_size) == cached->bytes.size()) {
+    StatusOr<bool> same = SameBytes(out.fd.get(), cached->bytes, path);
+    if (!same.ok()) {
+      out.status = same.status();
+      return out;
+    }
+    if (*same) {
+      out.state = cached->state;
+      return out;
+    }
+  }
   StatusOr<std::string> bytes = ReadAll(out.fd.get(), path);
   if (!bytes.ok()) {
     out.status = bytes.status();
     return out;
   }
-  StatusOr<AllocationState> state = Decode(std::move(bytes).value());
+  StatusOr<std::shared_ptr<const AllocationState>> state = Decode(std::move(bytes).value());
   if (!state.ok()) {
     out.status = state.status().Annotate(path);
     // Both need an operator: damage, or a newer writer this reader cannot follow.
@@ -80,31 +92,54 @@ StateStore::Loaded StateStore::LoadUnlocked() const {
   return out;
 }
 
-StatusOr<AllocationState> StateStore::Decode(std::string bytes) const {
-  std::shared_ptr<const Decoded> cached;
-  {
-    std::lock_guard<std::mutex> hold(cache_mu_);
-    cached = cache_;
-  }
-  if (cached != nullptr && cached->bytes == bytes) return cached->state;
+StatusOr<std::shared_ptr<const AllocationState>> StateStore::Decode(std::string bytes) const {
   StatusOr<AllocationState> state = DecodeState(bytes);
-  if (!state.ok()) return state;
+  if (!state.ok()) return state.status();
   // Validated once per distinct content: the cache holds only states that passed (or that this
   // store wrote itself), so the check stays off the path of an unchanged file.
   if (options_.validate) {
     Status valid = options_.validate(*state);
     if (!valid.ok()) return Status::Corruption(valid.message());
   }
-  Remember(std::move(bytes), *state);
-  return state;
+  return Remember(std::move(bytes), std::move(state).value());
 }
 
-void StateStore::Remember(std::string bytes, AllocationState state) const {
+std::shared_ptr<const AllocationState> StateStore::Remember(std::string bytes,
+                                                            AllocationState state) const {
   auto decoded = std::make_shared<Decoded>();
   decoded->bytes = std::move(bytes);
-  decoded->state = std::move(state);
+  decoded->state = std::make_shared<AllocationState>(std::move(state));
+  std::shared_ptr<const AllocationState> out = decoded->state;
   std::lock_guard<std::mutex> hold(cache_mu_);
   cache_ = std::move(decoded);
+  return out;
+}
+
+std::shared_ptr<const StateStore::Decoded> StateStore::Cached() const {
+  std::lock_guard<std::mutex> hold(cache_mu_);
+  return cache_;
+}
+
+StatusOr<bool> StateStore::SameBytes(int fd, std::string_view expected, const std::string& path) {
+  // Compared piece by piece through a stack buffer: reading the whole file into a fresh string
+  // made every unchanged load allocate the file's size, which glibc pays for by consolidating
+  // its free lists.
+  char buf[8192];
+  off_t offset = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, buf, sizeof(buf), offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::IOError(path + ": read: " + std::strerror(errno));
+    }
+    const size_t have = static_cast<size_t>(n);
+    if (n == 0) return static_cast<size_t>(offset) == expected.size();
+    if (static_cast<size_t>(offset) + have > expected.size() ||
+        std::memcmp(buf, expected.data() + offset, have) != 0) {
+      return false;
+    }
+    offset += n;
+  }
 }
 
 StateStore::Loaded StateStore::LoadShared() const {
@@ -120,9 +155,18 @@ StateStore::Loaded StateStore::LoadShared() const {
 }
 
 StatusOr<AllocationState> StateStore::Read() const {
+  AllocationState copy;
+  DRACPU_RETURN_IF_ERROR(View([&](const AllocationState& state) {
+    copy = state;
+    return Status::OK();
+  }));
+  return copy;
+}
+
+Status StateStore::View(const std::function<Status(const AllocationState&)>& inspect) const {
   Loaded loaded = LoadShared();
   if (!loaded.status.ok()) return loaded.status;
-  return std::move(loaded.state);
+  return inspect(*loaded.state);
 }
 
 Status StateStore::EnsureDir() const {
@@ -183,7 +227,7 @@ Status StateStore::Update(const std::function<Status(AllocationState*)>& mutate)
   }
   if (!loaded.status.ok()) return loaded.status;
 
-  AllocationState state = std::move(loaded.state);
+  AllocationState state = TakeForUpdate(std::move(loaded.state));
   const uint64_t generation = state.generation() + 1;
   DRACPU_RETURN_IF_ERROR(mutate(&state));
   // Never write what a load would call corrupt; it also keeps the cache (Remember below) free
@@ -205,6 +249,19 @@ Status StateStore::Update(const std::function<Status(AllocationState*)>& mutate)
           << state.claims_size() << " claims)";
   Remember(std::move(bytes).value(), std::move(state));
   return Status::OK();
+}
+
+AllocationState StateStore::TakeForUpdate(std::shared_ptr<const AllocationState> loaded) const {
+  {
+    // The cache is about to be replaced by what this Update writes; let go of its reference so
+    // that the loaded state can be moved instead of copied when nobody else holds it.
+    std::lock_guard<std::mutex> hold(cache_mu_);
+    if (cache_ != nullptr && cache_->state == loaded) cache_.reset();
+  }
+  // use_count() == 1: this is the only reference and no new one can appear (the cache dropped
+  // its own). Every state is created non-const (Remember), so moving out of it is defined.
+  if (loaded.use_count() == 1) return std::move(*std::const_pointer_cast<AllocationState>(loaded));
+  return *loaded;
 }
 
 bool CachedStateReader::SameFileAsCached(const struct stat& now) const {

@@ -35,10 +35,13 @@
 //
 // Cost. Parsing the JSON dominates a read (about 0.5 ms for 100 claims), so a store remembers
 // the bytes it last decoded or wrote together with their state: a load whose bytes are equal
-// reuses that state instead of parsing again. Every Read and Update still opens and reads the
-// file under the lock, so other writers, hand edits and damage are seen exactly as without the
-// cache; only the parse of bytes already verified (or produced by EncodeState) is skipped. A
-// driver prepare (one Read, two Updates) thus parses nothing when it is the only writer.
+// reuses that state instead of parsing again. Every load still opens and reads the file under
+// the lock, so other writers, hand edits and damage are seen exactly as without the cache; only
+// the parse of bytes already verified (or produced by EncodeState) is skipped. An unchanged file
+// is compared with the remembered bytes through a small buffer, so a load allocates nothing
+// either; View hands out the remembered state itself, and Update moves it rather than copying
+// it when no View is looking at it. A driver prepare (one View, two Updates) thus neither parses
+// nor copies the state when the driver is the only writer.
 // Thread-safe: concurrent Reads and Updates on one store are fine (the flock serializes the
 // file, a mutex the cache).
 
@@ -53,6 +56,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "common/scoped_fd.h"
 #include "common/state_codec.h"
@@ -89,6 +93,11 @@ class StateStore {
   // The current state under a shared lock.
   StatusOr<AllocationState> Read() const;
 
+  // Like Read, without the copy: calls `inspect` with the current state and returns what it
+  // returns (or the load's error, without calling it). The lock is already released when
+  // `inspect` runs; the state it sees stays valid for the call only.
+  Status View(const std::function<Status(const AllocationState&)>& inspect) const;
+
  private:
   friend class CachedStateReader;
 
@@ -97,18 +106,25 @@ class StateStore {
   // file (also after a failure, to avoid re-reading a damaged file on every call).
   struct Loaded {
     Status status;
-    AllocationState state;  // meaningful when status is OK
-    bool missing = false;   // no data file: the empty state
-    ScopedFd fd;            // the file read; invalid when missing or not openable
-    struct stat st {};      // identity of fd
+    std::shared_ptr<const AllocationState> state;  // set when status is OK
+    bool missing = false;                          // no data file: the empty state
+    ScopedFd fd;        // the file read; invalid when missing or not openable
+    struct stat st {};  // identity of fd
   };
   // REQUIRES: the caller holds the lock (or knows none exists).
   Loaded LoadUnlocked() const;
   Loaded LoadShared() const;
-  // DecodeState(bytes) then Options::validate (its refusal is Corruption), answered from the
-  // cache when the bytes are the ones it holds.
-  StatusOr<AllocationState> Decode(std::string bytes) const;
-  void Remember(std::string bytes, AllocationState state) const;
+  // DecodeState(bytes) then Options::validate (its refusal is Corruption); a state that passes
+  // becomes the cache.
+  StatusOr<std::shared_ptr<const AllocationState>> Decode(std::string bytes) const;
+  std::shared_ptr<const AllocationState> Remember(std::string bytes, AllocationState state) const;
+  struct Decoded;
+  std::shared_ptr<const Decoded> Cached() const;
+  // Whether the file behind `fd` holds exactly `expected`, read without allocating.
+  static StatusOr<bool> SameBytes(int fd, std::string_view expected, const std::string& path);
+  // The loaded state as a value Update may change: moved when only `loaded` refers to it,
+  // copied otherwise.
+  AllocationState TakeForUpdate(std::shared_ptr<const AllocationState> loaded) const;
   Status EnsureDir() const;
   // Renames the damaged data file aside; returns the new name.
   StatusOr<std::string> MoveAside() const;
@@ -118,7 +134,8 @@ class StateStore {
 
   struct Decoded {
     std::string bytes;
-    AllocationState state;
+    // Never const (only handed out as const), so TakeForUpdate may move from it.
+    std::shared_ptr<AllocationState> state;
   };
   mutable std::mutex cache_mu_;
   mutable std::shared_ptr<const Decoded> cache_;  // GUARDED_BY(cache_mu_)
@@ -147,8 +164,8 @@ class CachedStateReader {
   StatusOr<bool> Refresh();
 
   // REQUIRES: a Refresh has succeeded.
-  const AllocationState& state() const { return state_; }
-  uint64_t generation() const { return state_.generation(); }
+  const AllocationState& state() const { return *state_; }
+  uint64_t generation() const { return state_->generation(); }
 
  private:
   bool SameFileAsCached(const struct stat& now) const;
@@ -159,7 +176,7 @@ class CachedStateReader {
   ScopedFd fd_;
   struct stat st_ {};
   Status last_error_;
-  AllocationState state_;
+  std::shared_ptr<const AllocationState> state_;
 };
 
 }  // namespace dracpu

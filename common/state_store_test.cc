@@ -263,6 +263,75 @@ TEST_CASE("StateStore: what a store remembers equals what a fresh store parses",
   CHECK(remembered->SerializeAsString() == parsed->SerializeAsString());
 }
 
+TEST_CASE("StateStore: a same-size edit anywhere in a file of several read buffers is caught",
+          "[state]") {
+  TempDir tmp;
+  StateStore store(tmp.path());
+  REQUIRE(store
+              .Update([](AllocationState* s) {
+                for (int i = 0; i < 200; ++i) {
+                  DRACPU_RETURN_IF_ERROR(AddClaim(s, "u" + std::to_string(i), std::to_string(i)));
+                }
+                return Status::OK();
+              })
+              .ok());
+  const std::string text = Slurp(store.data_path());
+  REQUIRE(text.size() > 3 * 8192);
+  REQUIRE(store.Read().ok());  // the cache holds these bytes now
+  for (size_t at : {size_t{10}, size_t{8191}, size_t{8192}, size_t{20000}, text.size() - 90}) {
+    std::string edited = text;
+    edited[at] = edited[at] == 'x' ? 'y' : 'x';
+    Spit(store.data_path(), edited);  // in place: same inode, same size
+    INFO("byte " << at);
+    CHECK(store.Read().status().IsCorruption());
+    Spit(store.data_path(), text);
+    CHECK(store.Read().ok());
+  }
+}
+
+TEST_CASE("StateStore: View shares the remembered state, and an Update meanwhile leaves it intact",
+          "[state]") {
+  TempDir tmp;
+  StateStore store(tmp.path());
+  REQUIRE(store.Update([](AllocationState* s) { return AddClaim(s, "u1", "1"); }).ok());
+  const AllocationState* first = nullptr;
+  REQUIRE(store
+              .View([&](const AllocationState& state) {
+                first = &state;
+                return Status::OK();
+              })
+              .ok());
+  // Unchanged file: the same object, neither parsed nor copied again.
+  REQUIRE(store
+              .View([&](const AllocationState& state) {
+                CHECK(&state == first);
+                // The lock is released while this runs, so an Update may happen now; the state
+                // seen here must not be the one it changes (or moves from).
+                REQUIRE(
+                    store.Update([](AllocationState* s) { return AddClaim(s, "u2", "2"); }).ok());
+                CHECK(state.claims_size() == 1);
+                CHECK(state.claims().at("u1").cpus() == "1");
+                CHECK(state.generation() == 1);
+                return Status::OK();
+              })
+              .ok());
+  StatusOr<AllocationState> now = store.Read();
+  REQUIRE(now.ok());
+  CHECK(now->claims_size() == 2);
+  CHECK(now->generation() == 2);
+  // A refusal from `inspect` is returned as it is; a load error skips `inspect`.
+  CHECK(store.View([](const AllocationState&) { return Status::NotFound("x"); }).IsNotFound());
+  Spit(store.data_path(), "not json");
+  bool called = false;
+  CHECK(store
+            .View([&](const AllocationState&) {
+              called = true;
+              return Status::OK();
+            })
+            .IsCorruption());
+  CHECK_FALSE(called);
+}
+
 TEST_CASE("StateStore: a store sees what another store wrote after its own write", "[state]") {
   TempDir tmp;
   StateStore a(tmp.path());
