@@ -3,6 +3,10 @@
 // file twice (fsync) and the CDI file. Prints per-claim latency (median, p99), the API round
 // trip alone (a GET of the same claim from this process), and the driver's RSS after start and
 // after 1000 claims (prepared and unprepared in a rolling window of 100, as pods come and go).
+//
+// "Excluding the API round trip" (issue #3's target, p99 <= 2 ms) is taken per claim from the
+// driver's own log line, which reports the prepare's latency and the part of it spent in the
+// API call (`latency=… api=…`): once inside the driver, once as seen by the kubelet stand-in.
 
 #include <cpprest/http_client.h>
 
@@ -11,6 +15,8 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -37,6 +43,17 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
+// Per claim name, the driver's "latency" and "api" figures (ms) from its log lines.
+std::map<std::string, std::pair<double, double>> DriverTimes(const std::string& log) {
+  std::map<std::string, std::pair<double, double>> out;
+  static const std::regex line(
+      R"(prepared claim ns/(\S+) uid=\S+ pods=\S* cpus=\S+ latency=([0-9.e+-]+)ms api=([0-9.e+-]+)ms)");
+  for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it) {
+    out[(*it)[1]] = {std::stod((*it)[2]), std::stod((*it)[3])};
+  }
+  return out;
+}
+
 int Fail(const std::string& what, const dracpu::Status& s) {
   std::fprintf(stderr, "%s: %s\n", what.c_str(), s.ToString().c_str());
   return 1;
@@ -58,6 +75,7 @@ int main() {
 
   web::http::client::http_client api(rig.api().url());
   std::vector<double> prepare_ms, unprepare_ms, api_ms;
+  std::map<std::string, double> prepare_ms_of;
   std::deque<dracpu::kubelet::ClaimRef> live;
   for (int i = 0; i < kClaims; ++i) {
     const std::string name = "bench-" + std::to_string(i);
@@ -75,6 +93,7 @@ int main() {
     t0 = Clock::now();
     auto outcome = rig.Prepare({*claim});
     prepare_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    prepare_ms_of[name] = prepare_ms.back();
     if (!outcome.ok()) return Fail("prepare " + name, outcome.status());
     if (!outcome->at(claim->uid).ok()) {
       std::fprintf(stderr, "prepare %s: %s\n", name.c_str(), outcome->at(claim->uid).error.c_str());
@@ -121,6 +140,24 @@ int main() {
     std::printf("inside the driver's Prepare (API GET + state + CDI), mean: %.3f ms\n",
                 1000 * driver_sum / driver_count);
   }
+  std::vector<double> driver_local_ms, kubelet_local_ms;
+  for (const auto& [name, times] : DriverTimes(rig.driver().Log())) {
+    auto seen = prepare_ms_of.find(name);
+    if (seen == prepare_ms_of.end()) continue;
+    driver_local_ms.push_back(times.first - times.second);
+    kubelet_local_ms.push_back(seen->second - times.second);
+  }
+  if (driver_local_ms.size() != prepare_ms.size()) {
+    std::fprintf(stderr, "found the driver's log line for %zu of %zu claims\n",
+                 driver_local_ms.size(), prepare_ms.size());
+    return 1;
+  }
+  std::printf(
+      "excluding the API round trip (per claim, minus its GET as the driver timed it): "
+      "in the driver median %.3f ms, p99 %.3f ms; at the kubelet stand-in (gRPC included) "
+      "median %.3f ms, p99 %.3f ms (target p99 <= 2 ms)\n",
+      Percentile(driver_local_ms, 0.5), Percentile(driver_local_ms, 0.99),
+      Percentile(kubelet_local_ms, 0.5), Percentile(kubelet_local_ms, 0.99));
   std::printf("NodeUnprepareResources per claim: median %.3f ms, p99 %.3f ms\n",
               Percentile(unprepare_ms, 0.5), Percentile(unprepare_ms, 0.99));
   std::printf("driver RSS: %ld KiB after start, %ld KiB after %d claims\n", rss_start, rss_after,

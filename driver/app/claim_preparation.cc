@@ -66,6 +66,8 @@ struct ClaimPreparation::Prepared {
   std::vector<std::string> pod_uids;
   std::vector<kubelet::PreparedDevice> devices;
   bool from_state = false;
+  // The part of the latency spent waiting for the API server (reported apart in the log).
+  Clock::duration api_time{};
 };
 
 Status WithUserReason(const Status& status) {
@@ -105,7 +107,8 @@ StatusOr<kubelet::PrepareResult> ClaimPreparation::Prepare(const kubelet::ClaimR
   const std::string pods = Join(prepared->pod_uids);
   const std::string cpus = prepared->cpus.ToString();
   LOG(INFO) << "prepared claim " << claim.namespace_ << "/" << claim.name << " uid=" << claim.uid
-            << " pods=" << pods << " cpus=" << cpus << " latency=" << Millis(took) << "ms"
+            << " pods=" << pods << " cpus=" << cpus << " latency=" << Millis(took)
+            << "ms api=" << Millis(prepared->api_time) << "ms"
             << (prepared->from_state ? " (already prepared)" : "");
   kubelet::PrepareResult result;
   result.devices = std::move(prepared->devices);
@@ -114,26 +117,32 @@ StatusOr<kubelet::PrepareResult> ClaimPreparation::Prepare(const kubelet::ClaimR
 }
 
 StatusOr<ClaimPreparation::Prepared> ClaimPreparation::FromState(const kubelet::ClaimRef& ref) {
-  StatusOr<AllocationState> state = options_.store->Read();
-  if (!state.ok()) return state.status().Annotate("reading the state file");
-  auto it = state->claims().find(ref.uid);
-  // A claim rebuilt from its CDI file after a corrupt state file has no devices: it is read
-  // from the API again, keeping its CPUs (DoPrepare).
-  if (it == state->claims().end() || it->second.phase() != StateClaim::PREPARED ||
-      it->second.devices_size() == 0) {
-    return Status::NotFound("not prepared");
-  }
-  const StateClaim& entry = it->second;
   Prepared out;
   out.from_state = true;
-  StatusOr<CpuSet> cpus = CpuSet::Parse(entry.cpus());
-  if (!cpus.ok()) return cpus.status().Annotate("state file claim " + ref.uid);
-  out.cpus = *cpus;
-  out.pod_uids.assign(entry.pod_uids().begin(), entry.pod_uids().end());
-  StatusOr<std::vector<kubelet::PreparedDevice>> devices = DecodeDeviceRecords(
-      std::vector<std::string>(entry.devices().begin(), entry.devices().end()), ref.uid);
-  if (!devices.ok()) return devices.status();
-  out.devices = std::move(*devices);
+  Status found = options_.store->View([&](const AllocationState& state) -> Status {
+    auto it = state.claims().find(ref.uid);
+    // A claim rebuilt from its CDI file after a corrupt state file has no devices: it is read
+    // from the API again, keeping its CPUs (DoPrepare).
+    if (it == state.claims().end() || it->second.phase() != StateClaim::PREPARED ||
+        it->second.devices_size() == 0) {
+      return Status::NotFound("not prepared");
+    }
+    const StateClaim& entry = it->second;
+    StatusOr<CpuSet> cpus = CpuSet::Parse(entry.cpus());
+    if (!cpus.ok()) return cpus.status().Annotate("state file claim " + ref.uid);
+    out.cpus = *cpus;
+    out.pod_uids.assign(entry.pod_uids().begin(), entry.pod_uids().end());
+    StatusOr<std::vector<kubelet::PreparedDevice>> devices = DecodeDeviceRecords(
+        std::vector<std::string>(entry.devices().begin(), entry.devices().end()), ref.uid);
+    if (!devices.ok()) return devices.status();
+    out.devices = std::move(*devices);
+    return Status::OK();
+  });
+  if (!found.ok()) {
+    if (found.IsNotFound()) return found;
+    // Load errors (Corruption included, which Prepare recovers from) keep their code.
+    return found.Annotate("reading the state file");
+  }
   // The runtime needs the file; someone may have cleaned the folder since.
   StatusOr<CpuSet> on_disk = cdi::ReadSpec(options_.cdi_dir, ref.uid);
   if (!on_disk.ok() || *on_disk != out.cpus) {
@@ -149,7 +158,9 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::
   if (known.ok() || known.status().code() != Status::Code::kNotFound) return known;
 
   // The API call happens before any lock is taken (state_store.h).
+  const Clock::time_point asked = Clock::now();
   StatusOr<web::json::value> object = options_.fetch_claim(ref.namespace_, ref.name);
+  const Clock::duration api_time = Clock::now() - asked;
   if (!object.ok()) return object.status().Annotate("reading the ResourceClaim");
   StatusOr<AllocatedClaim> claim = ParseClaimAllocation(*object);
   if (!claim.ok()) return claim.status();
@@ -161,6 +172,7 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::
   }
 
   Prepared out;
+  out.api_time = api_time;
   out.pod_uids = claim->pod_uids;
   out.devices = PreparedDevicesFor(claim->results, ref.uid);
   if (claim->results.empty()) return out;  // nothing of ours in this claim
@@ -237,15 +249,19 @@ Status ClaimPreparation::Unprepare(const kubelet::ClaimRef& claim) {
 Status ClaimPreparation::DoUnprepare(const kubelet::ClaimRef& ref, std::string* label,
                                      std::string* cpus) {
   DRACPU_RETURN_IF_ERROR(cdi::ValidateClaimUid(ref.uid));
-  StatusOr<AllocationState> state = options_.store->Read();
-  if (!state.ok()) return state.status().Annotate("reading the state file");
-  auto it = state->claims().find(ref.uid);
-  if (it != state->claims().end()) {
-    *label = "claim " + it->second.namespace_() + "/" + it->second.name() + " uid=" + ref.uid;
-  }
+  bool known = false;
+  Status read = options_.store->View([&](const AllocationState& state) {
+    auto it = state.claims().find(ref.uid);
+    known = it != state.claims().end();
+    if (known) {
+      *label = "claim " + it->second.namespace_() + "/" + it->second.name() + " uid=" + ref.uid;
+    }
+    return Status::OK();
+  });
+  if (!read.ok()) return read.Annotate("reading the state file");
   // The file goes first: while it exists a container may be created with these CPUs.
   DRACPU_RETURN_IF_ERROR(cdi::RemoveSpec(options_.cdi_dir, ref.uid));
-  if (it == state->claims().end()) return Status::OK();
+  if (!known) return Status::OK();
   DRACPU_RETURN_IF_ERROR(options_.store->Update([&](AllocationState* s) {
     auto entry = s->mutable_claims()->find(ref.uid);
     if (entry != s->mutable_claims()->end()) {
@@ -267,8 +283,10 @@ bool ClaimPreparation::Recovered(const Status& status) {
 }
 
 void ClaimPreparation::RefreshPoolMetrics() {
-  StatusOr<AllocationState> state = options_.store->Read();
-  if (state.ok()) PublishPools(*state);
+  (void)options_.store->View([&](const AllocationState& state) {
+    PublishPools(state);
+    return Status::OK();
+  });
 }
 
 void ClaimPreparation::PublishPools(const AllocationState& state) const {
