@@ -30,7 +30,7 @@ function(dracpu_proto_library name)
   # Generated code is not ours to warn about.
   target_compile_options(${name} PRIVATE -w)
   target_include_directories(${name} PUBLIC "${out_dir}")
-  target_link_libraries(${name} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
+  target_link_libraries(${name} PUBLIC dracpu_protobuf ${ARG_DEPS})
   if(ARG_GRPC)
     target_link_libraries(${name} PUBLIC gRPC::grpc++)
   endif()

@@ -178,8 +178,8 @@ TEST_CASE("dracpu-nri pins, refuses, synchronizes and grows the shared pool back
   std::cout << "dracpu-nri: unprepare -> UpdateContainers at the runtime in "
             << std::chrono::duration<double, std::milli>(Clock::now() - written).count() << " ms\n";
 
-  // A figure, not a check (the 8 MiB target is for `make bench`): most of Rss is shared library
-  // text; Anonymous is the plugin's own memory.
+  // A figure, not a check (the 8 MiB target is for `make bench`): most of Rss is code (the
+  // statically linked binary's and libc's); Anonymous is the plugin's own memory.
   std::istringstream rollup(ReadFile("/proc/" + std::to_string(pid) + "/smaps_rollup"));
   std::cout << "dracpu-nri after the session:";
   for (std::string line; std::getline(rollup, line);) {

@@ -3,6 +3,7 @@
 // the NRI stub, /healthz and /metrics, and a clean stop on SIGTERM.
 
 #include <glog/logging.h>
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 
@@ -109,6 +110,11 @@ int Run(const NriConfig& config) {
 }  // namespace dracpu::nri
 
 int main(int argc, char** argv) {
+  // One malloc arena for all threads, set before any thread starts. glibc gives each thread that
+  // allocates its own arena (the connection reader, the handlers, the state watcher, the probe
+  // server), and each holds on to its own freed pages: with 500 containers that was ~0.85 MiB of
+  // the plugin's RSS (bench_nri_hooks). The plugin's threads rarely allocate at the same time.
+  mallopt(M_ARENA_MAX, 1);
   dracpu::InitLogging(argv[0]);
   dracpu::StatusOr<dracpu::NriConfig> config =
       dracpu::ParseNriConfig(dracpu::ArgsFromArgv(argc, argv));

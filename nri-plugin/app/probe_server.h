@@ -1,8 +1,9 @@
 // ProbeServer: /healthz and /metrics over plain HTTP/1.1 on one thread, without cpprestsdk.
 //
 // Why not common/http/http_endpoint.h: in dracpu-nri, which has no other use for cpprestsdk,
-// loading it and its listener costs about 3.7 MB of RSS (12.5 MB idle with it, 8.8 MB without),
-// against a target of 8 MiB for the whole plugin. What each path answers is still decided by
+// loading it and its listener cost about 3.7 MB of RSS (12.5 MB idle with it, 8.8 MB without,
+// when measured), against a target of 8 MiB for the whole plugin (now ~6.5 MiB idle connected,
+// docs/how-it-works.md). What each path answers is still decided by
 // common/http_routes.h, so both binaries answer probes and scrapes identically.
 //
 // Scope: kubelet probes and Prometheus scrapes, a few requests a minute. One request per
