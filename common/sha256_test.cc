@@ -1,7 +1,12 @@
 #include "common/sha256.h"
 
+#include <array>
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
+#include <vector>
+
+#include "common/sha256_blocks.h"
 
 namespace dracpu {
 namespace {
@@ -54,6 +59,28 @@ TEST_CASE("Sha256Hex treats bytes as unsigned (0x80..0xff, NUL)", "[sha256]") {
   std::string all;
   for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
   CHECK(Sha256Hex(all) == "40aff2e9d2d8922e47afd4648e6967497158785fbd1da870e7110266bf944880");
+}
+
+// The vectors above go through whichever compression this CPU gets; this holds the other one
+// to it, block for block, from random running hashes.
+TEST_CASE("SHA-256 compression: the SHA-extension path equals the portable one", "[sha256]") {
+  if (!sha256_internal::CpuHasShaInstructions()) {
+    WARN("this CPU has no SHA extensions: only the portable compression is tested");
+    return;
+  }
+  std::mt19937 rng(20261127);
+  for (int trial = 0; trial < 500; ++trial) {
+    const size_t blocks = 1 + rng() % 9;
+    std::vector<unsigned char> data(64 * blocks);
+    for (unsigned char& byte : data) byte = static_cast<unsigned char>(rng());
+    std::array<uint32_t, 8> portable;
+    for (uint32_t& word : portable) word = rng();
+    std::array<uint32_t, 8> extensions = portable;
+    sha256_internal::CompressBlocksPortable(portable.data(), data.data(), blocks);
+    sha256_internal::CompressBlocksWithShaInstructions(extensions.data(), data.data(), blocks);
+    INFO("trial " << trial << ", " << blocks << " blocks");
+    REQUIRE(extensions == portable);
+  }
 }
 
 }  // namespace
