@@ -37,6 +37,8 @@ Status WholeNode::Init() {
   testing::RigOptions rig;
   rig.fixture = options_.topology;
   rig.node = options_.node_name;
+  rig.kubelet_call_timeout = options_.kubelet_call_timeout;
+  rig.kubelet_attempts = options_.kubelet_attempts;
   auto cluster = testing::DriverRig::Create(rig);
   if (!cluster.ok()) return cluster.status().Annotate("topology " + options_.topology);
   cluster_ = std::move(*cluster);
@@ -159,7 +161,9 @@ std::vector<std::string> WholeNode::Violations() {
   StatusOr<AllocationState> state = ReadState();
   if (!state.ok()) return {"state file: " + state.status().ToString()};
   std::map<std::string, std::string> pod_names;  // sandbox id -> pod name
-  for (const auto& [name, pod] : pods_) pod_names[pod.sandbox_id] = name;
+  for (const auto& [name, pod] : pods_) {
+    if (!pod.sandbox_id.empty()) pod_names[pod.sandbox_id] = name;
+  }
   std::vector<ContainerCpus> containers;
   std::vector<std::string> kernel;
   for (const standin::ContainerView& c : runtime_->Containers()) {

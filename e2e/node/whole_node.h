@@ -8,9 +8,9 @@
 //   claim created from its template -> allocated by the scheduler stand-in -> pod bound ->
 //   NodePrepareResources (one batch per pod, through the kubelet stand-in) -> CDI spec ->
 //   containers created through NRI with the CDI devices of their claims -> started;
-//   DeletePod: containers stopped and removed -> pod dropped from each claim's reservedFor ->
-//   NodeUnprepareResources for claims no pod uses any more -> claim deallocated (and deleted
-//   when it came from a template).
+//   DeletePod: containers stopped and removed -> pod dropped from the reservedFor of claims
+//   other pods still use -> NodeUnprepareResources for the pod's other claims (one batch per
+//   pod, as the kubelet does) -> claims deallocated (and deleted when made from a template).
 // Refusals (a claim that cannot be allocated or prepared, a container the nri-plugin refuses)
 // are results in PodRun, not errors: scenarios assert them. Errors mean the rig itself broke.
 //
@@ -51,6 +51,9 @@ struct NodeOptions {
   std::vector<std::string> driver_flags;
   int nri_verbosity = 1;
   std::string node_name = "node-a";
+  // The kubelet stand-in's deadline per DRA call and attempts per call (testing::RigOptions).
+  std::chrono::milliseconds kubelet_call_timeout{45000};
+  int kubelet_attempts = 3;
   // With topology "host": back every container with a real cpuset cgroup and a sleeping process
   // (cgroup v1 /sys/fs/cgroup/cpuset, else v2 /sys/fs/cgroup), so the invariants also compare
   // what the kernel enforces (sched_getaffinity). Where neither is writable the node runs with
@@ -72,6 +75,9 @@ struct PodRun {
   std::vector<kubelet::ClaimRef> claims;
   std::map<std::string, std::string> claim_errors;  // pod claim name -> scheduling/prepare error
   std::vector<ContainerRun> containers;
+  // DeletePod ran but its unprepare failed: no sandbox and no containers any more; `claims`
+  // holds the batch the kubelet sends again (DeletePod once more is its retry).
+  bool terminating = false;
 
   // Every claim prepared and every container created.
   bool ok() const;
@@ -95,10 +101,16 @@ class WholeNode {
   // The kubelet's retry of a pod whose claims failed to prepare (e.g. the driver died in the
   // middle of the batch): the pod, with the same UID, goes through preparation again and then to
   // the runtime; its claims are neither unprepared nor deallocated in between, as on a real node.
-  // FailedPrecondition when the pod already reached the runtime.
+  // FailedPrecondition when the pod already reached the runtime or is terminating.
   StatusOr<PodRun> RetryPod(const std::string& name);
+  // Removes the pod's sandbox and containers, then unprepares the claims no other pod uses in
+  // ONE NodeUnprepareResources call, as the kubelet does (kubelet-dra.md §6.1; manager.go
+  // unprepareResources). When that call fails, or any claim of it reports an error, nothing of
+  // the batch counts as done (the kubelet keeps every claim of it in its cache): the pod stays
+  // in pods() with `terminating` set and the error is returned; calling DeletePod again sends
+  // the same batch again. Claims are deallocated only once their unprepare succeeded.
   Status DeletePod(const std::string& name);
-  // The pods run and not yet deleted (including those refused), by name.
+  // The pods run and not yet deleted (including those refused and those terminating), by name.
   const std::map<std::string, PodRun>& pods() const { return pods_; }
 
   // The invariants (node_invariants.h) over the state file and every container of the runtime.
@@ -150,9 +162,13 @@ class WholeNode {
   // and reserved for the pod. The error is the user-visible reason the pod cannot start.
   StatusOr<kubelet::ClaimRef> ClaimForPod(const PodManifest& pod, const PodClaimManifest& claim,
                                           const std::string& pod_uid);
-  // Drops the pod from the claim's reservedFor; when no pod is left, unprepares, deallocates
-  // and (for claims made from a template) deletes it.
-  Status ReleaseClaim(const kubelet::ClaimRef& claim, const std::string& pod_uid);
+  // Whether another pod than `pod_uid` holds the claim (status.reservedFor); if so the pod is
+  // dropped from it, else the claim is left as it is for the unprepare. False for a claim the
+  // test deleted.
+  StatusOr<bool> DropReservationIfShared(const kubelet::ClaimRef& claim,
+                                         const std::string& pod_uid);
+  // After a successful unprepare: the claim deallocated, or deleted when made from a template.
+  Status DeallocateClaim(const kubelet::ClaimRef& claim);
 
   NodeOptions options_;
   std::unique_ptr<testing::DriverRig> cluster_;

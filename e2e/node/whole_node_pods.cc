@@ -63,6 +63,7 @@ StatusOr<PodRun> WholeNode::RunPod(const std::string& name, const std::string& u
 StatusOr<PodRun> WholeNode::RetryPod(const std::string& name) {
   auto it = pods_.find(name);
   if (it == pods_.end()) return Status::NotFound("pod " + name + " is not on the node");
+  if (it->second.terminating) return Status::FailedPrecondition("pod " + name + " is terminating");
   if (!it->second.sandbox_id.empty()) {
     return Status::FailedPrecondition("pod " + name + " reached the runtime already");
   }
@@ -176,10 +177,11 @@ StatusOr<PodRun> WholeNode::RunPod(const PodManifest& pod, const std::string& ui
   return run;
 }
 
-Status WholeNode::ReleaseClaim(const kubelet::ClaimRef& claim, const std::string& pod_uid) {
+StatusOr<bool> WholeNode::DropReservationIfShared(const kubelet::ClaimRef& claim,
+                                                  const std::string& pod_uid) {
   standin::ObjectStore& store = cluster_->api().store();
   StatusOr<value> stored = store.Get("resourceclaims", claim.namespace_, claim.name);
-  if (!stored.ok()) return Status::OK();  // deleted by the test: nothing to release
+  if (!stored.ok()) return false;  // deleted by the test: the kubelet unprepares it anyway
   value updated = *stored;
   value kept = value::array();
   bool others = false;
@@ -190,19 +192,21 @@ Status WholeNode::ReleaseClaim(const kubelet::ClaimRef& claim, const std::string
       others = true;
     }
   }
-  if (others) {
-    updated["status"]["reservedFor"] = kept;
-    return store.Update("resourceclaims", claim.namespace_, claim.name, updated, true).status();
-  }
-  // The last pod on this node is gone: the kubelet unprepares, then the claim is deallocated.
-  auto unprepared = cluster_->Unprepare({claim});
-  if (!unprepared.ok()) return unprepared.status().Annotate("unprepare " + claim.name);
-  if (auto e = unprepared->find(claim.uid); e != unprepared->end() && !e->second.empty()) {
-    return Status::Internal("unprepare " + claim.name + ": " + e->second);
-  }
+  if (!others) return false;
+  updated["status"]["reservedFor"] = kept;
+  auto written = store.Update("resourceclaims", claim.namespace_, claim.name, updated, true);
+  if (!written.ok()) return written.status();
+  return true;
+}
+
+Status WholeNode::DeallocateClaim(const kubelet::ClaimRef& claim) {
+  standin::ObjectStore& store = cluster_->api().store();
+  StatusOr<value> stored = store.Get("resourceclaims", claim.namespace_, claim.name);
+  if (!stored.ok()) return Status::OK();  // deleted by the test
   if (generated_claims_.erase(claim.namespace_ + "/" + claim.name) > 0) {
     return store.Delete("resourceclaims", claim.namespace_, claim.name, "", "").status();
   }
+  value updated = *stored;
   updated["status"] = value::object();
   return store.Update("resourceclaims", claim.namespace_, claim.name, updated, true).status();
 }
@@ -210,17 +214,39 @@ Status WholeNode::ReleaseClaim(const kubelet::ClaimRef& claim, const std::string
 Status WholeNode::DeletePod(const std::string& name) {
   auto it = pods_.find(name);
   if (it == pods_.end()) return Status::NotFound("pod " + name + " is not on the node");
-  const PodRun run = it->second;
-  pods_.erase(it);
+  PodRun& run = it->second;
   if (!run.sandbox_id.empty()) {
     DRACPU_RETURN_IF_ERROR(runtime_->RemovePod(run.sandbox_id));
+    run.sandbox_id.clear();
+    run.containers.clear();
   }
-  Status first = Status::OK();
+  run.terminating = true;
+
+  // The kubelet's unprepareResources: claims still used by other pods only lose this pod; the
+  // others go to the driver together.
+  std::vector<kubelet::ClaimRef> batch;
   for (const kubelet::ClaimRef& claim : run.claims) {
-    Status s = ReleaseClaim(claim, run.uid);
-    if (!s.ok() && first.ok()) first = s;
+    StatusOr<bool> shared = DropReservationIfShared(claim, run.uid);
+    if (!shared.ok()) return shared.status().Annotate("releasing claim " + claim.name);
+    if (!*shared) batch.push_back(claim);
   }
-  return first;
+  run.claims = batch;
+  if (!batch.empty()) {
+    auto unprepared = cluster_->Unprepare(batch);
+    if (!unprepared.ok()) return unprepared.status().Annotate("unprepare of pod " + name);
+    std::string errors;
+    for (const kubelet::ClaimRef& claim : batch) {
+      auto e = unprepared->find(claim.uid);
+      if (e != unprepared->end() && !e->second.empty())
+        errors += "; " + claim.name + ": " + e->second;
+    }
+    if (!errors.empty()) return Status::Internal("unprepare of pod " + name + errors);
+    for (const kubelet::ClaimRef& claim : batch) {
+      DRACPU_RETURN_IF_ERROR(DeallocateClaim(claim).Annotate("deallocating " + claim.name));
+    }
+  }
+  pods_.erase(it);
+  return Status::OK();
 }
 
 }  // namespace dracpu::e2e

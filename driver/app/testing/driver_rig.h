@@ -41,6 +41,10 @@ struct RigOptions {
   std::string fixture = "64amd64-4s2n4ca2co";
   std::string node = "node-a";
   std::string boot_id = "11111111-2222-3333-4444-555555555555";
+  // The kubelet stand-in's deadline per NodePrepare/UnprepareResources call (the kubelet's is
+  // 45 s) and its attempts when a call as a whole fails (kubelet_standin.h).
+  std::chrono::milliseconds kubelet_call_timeout{45000};
+  int kubelet_attempts = 3;
 };
 
 // spec.devices.requests[0] of a claim: "cpus" from DeviceClass dra.cpu.

@@ -15,6 +15,8 @@ void DriverRig::KubeletDeleter::operator()(Kubelet* kubelet) const { delete kube
 Status DriverRig::RegisterKubelet() {
   standin::KubeletStandinOptions options;
   options.root_dir = root_ + "/kubelet";
+  options.call_timeout = options_.kubelet_call_timeout;
+  options.max_attempts = options_.kubelet_attempts;
   kubelet_.reset(new Kubelet{standin::KubeletStandin(options), {}});
   StatusOr<standin::RegisteredPlugin> plugin =
       kubelet_->standin.Register(registry_dir() + "/dra.cpu-reg.sock");
