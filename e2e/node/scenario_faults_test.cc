@@ -39,17 +39,6 @@ standin::Faults ClaimFaults() {
   return f;
 }
 
-// How many GETs of claim `name` the API server stand-in has seen.
-int ClaimGets(WholeNode& node, const std::string& name) {
-  int n = 0;
-  for (const std::string& line : node.cluster().api().RequestLog()) {
-    if (line.rfind("GET ", 0) == 0 && line.find("/resourceclaims/" + name) != std::string::npos) {
-      ++n;
-    }
-  }
-  return n;
-}
-
 // Files in the CDI folder that name claim `uid` (the spec, or a temp file of one).
 std::vector<std::string> CdiFilesOf(WholeNode& node, const std::string& uid) {
   std::vector<std::string> found;
@@ -217,29 +206,6 @@ TEST_CASE(
   REQUIRE(node.DeletePod("pinned").ok());
   PodRun pinned = Run(node, "pinned");
   RequirePinned(node, pinned);
-}
-
-// What this node publishes, independent of slice names (a recreated slice gets a new
-// generated name): the sorted device names over all of its slices.
-std::vector<std::string> PublishedDevices(WholeNode& node) {
-  std::vector<std::string> devices;
-  for (const auto& slice : node.cluster().Slices()) {
-    for (const auto& device : slice.at("spec").at("devices").as_array()) {
-      devices.push_back(device.at("name").as_string());
-    }
-  }
-  std::sort(devices.begin(), devices.end());
-  return devices;
-}
-
-bool WaitForDevices(WholeNode& node, const std::vector<std::string>& want,
-                    std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (PublishedDevices(node) != want) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
 }
 
 TEST_CASE("scenario 8d: dropped watches while pods come and go, deleted slices come back",

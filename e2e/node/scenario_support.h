@@ -4,11 +4,15 @@
 #ifndef DRACPU_E2E_NODE_SCENARIO_SUPPORT_H_
 #define DRACPU_E2E_NODE_SCENARIO_SUPPORT_H_
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "e2e/apiserver/apiserver_standin.h"
 #include "e2e/node/whole_node.h"
 
 namespace dracpu::e2e {
@@ -82,6 +86,40 @@ inline std::string ClaimPodYaml(const std::string& name, const std::string& temp
          template_name + "}\n  containers:\n  - name: " + container +
          "\n    resources: {claims: [{name: cpus}]}\n" +
          (shared_container.empty() ? "" : "  - name: " + shared_container + "\n");
+}
+
+// How many GETs of claim `name` the API server stand-in has seen.
+inline int ClaimGets(WholeNode& node, const std::string& name) {
+  int n = 0;
+  for (const std::string& line : node.cluster().api().RequestLog()) {
+    if (line.rfind("GET ", 0) == 0 && line.find("/resourceclaims/" + name) != std::string::npos) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+// What this node publishes, independent of slice names (a recreated slice gets a new
+// generated name): the sorted device names over all of its slices.
+inline std::vector<std::string> PublishedDevices(WholeNode& node) {
+  std::vector<std::string> devices;
+  for (const auto& slice : node.cluster().Slices()) {
+    for (const auto& device : slice.at("spec").at("devices").as_array()) {
+      devices.push_back(device.at("name").as_string());
+    }
+  }
+  std::sort(devices.begin(), devices.end());
+  return devices;
+}
+
+inline bool WaitForDevices(WholeNode& node, const std::vector<std::string>& want,
+                           std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (PublishedDevices(node) != want) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace dracpu::e2e
