@@ -27,23 +27,10 @@ using namespace std::chrono_literals;
 
 constexpr int kQuadClaims = 4;
 
-// Pod "quad": kQuadClaims claims of two CPUs, one container each.
-std::string QuadPod() {
-  std::string claims, containers;
-  for (int i = 0; i < kQuadClaims; ++i) {
-    const std::string n = std::to_string(i);
-    claims += "  - {name: c" + n + ", resourceClaimTemplateName: two}\n";
-    containers += "  - {name: w" + n + ", resources: {claims: [{name: c" + n + "}]}}\n";
-  }
-  return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: quad, namespace: default}\nspec:\n"
-         "  resourceClaims:\n" +
-         claims + "  containers:\n" + containers;
-}
-
 std::string Yaml() {
   return GroupedTemplate("two", 2) + SharedPodYaml("web") + ClaimPodYaml("keeper", "two") +
-         QuadPod() + ClaimPodYaml("down", "two") + ClaimPodYaml("flaky", "two") +
-         ClaimPodYaml("slow", "two");
+         ManyClaimsPodYaml("quad", "two", kQuadClaims) + ClaimPodYaml("down", "two") +
+         ClaimPodYaml("flaky", "two") + ClaimPodYaml("slow", "two");
 }
 
 std::string CdiSpecPath(WholeNode& node, const std::string& uid) {

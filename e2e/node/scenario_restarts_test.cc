@@ -37,24 +37,11 @@ spec:
 
 constexpr int kBatchClaims = 6;
 
-// Pod "batch": kBatchClaims claims of two CPUs, one container each, prepared in one kubelet
-// call.
-std::string BatchPod() {
-  std::string claims, containers;
-  for (int i = 0; i < kBatchClaims; ++i) {
-    const std::string n = std::to_string(i);
-    claims += "  - {name: c" + n + ", resourceClaimTemplateName: two}\n";
-    containers += "  - {name: w" + n + ", resources: {claims: [{name: c" + n + "}]}}\n";
-  }
-  return "apiVersion: v1\nkind: Pod\nmetadata: {name: batch, namespace: default}\nspec:\n"
-         "  resourceClaims:\n" +
-         claims + "  containers:\n" + containers;
-}
-
 std::string Yaml() {
   return GroupedTemplate("two", 2) + SharedPodYaml("web") +
          ClaimPodYaml("mixed", "two", "worker", "logger") + "---\n" + kPods +
-         ClaimPodYaml("late", "two") + SharedPodYaml("late-web") + "---\n" + BatchPod();
+         ClaimPodYaml("late", "two") + SharedPodYaml("late-web") +
+         ManyClaimsPodYaml("batch", "two", kBatchClaims);
 }
 
 // A started node running web (shared), mixed (a claim container and a shared one) and pair

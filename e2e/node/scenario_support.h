@@ -88,6 +88,21 @@ inline std::string ClaimPodYaml(const std::string& name, const std::string& temp
          (shared_container.empty() ? "" : "  - name: " + shared_container + "\n");
 }
 
+// A pod `name` with `count` pod claims c0, c1, ... made from `template_name`, each used by its
+// own container w0, w1, ...: the kubelet prepares and unprepares them in one batch.
+inline std::string ManyClaimsPodYaml(const std::string& name, const std::string& template_name,
+                                     int count) {
+  std::string claims, containers;
+  for (int i = 0; i < count; ++i) {
+    const std::string n = std::to_string(i);
+    claims += "  - {name: c" + n + ", resourceClaimTemplateName: " + template_name + "}\n";
+    containers += "  - {name: w" + n + ", resources: {claims: [{name: c" + n + "}]}}\n";
+  }
+  return "---\napiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+         ", namespace: default}\nspec:\n  resourceClaims:\n" + claims + "  containers:\n" +
+         containers;
+}
+
 // How many GETs of claim `name` the API server stand-in has seen.
 inline int ClaimGets(WholeNode& node, const std::string& name) {
   int n = 0;
