@@ -442,5 +442,69 @@ TEST_CASE("scenario 11c: a prepare past the kubelet's deadline, then the kubelet
   RequireInvariants(*node);
 }
 
+// Scenario 11d. The driver restarts while the API server answers nothing but 500s. Unprepare
+// needs no API call (the state file and the CDI folder hold everything, kubelet-dra.md §6.2),
+// so the driver must register and let the kubelet finish terminating pods during the outage;
+// a prepare meanwhile fails cleanly, and once the API server is back the slices are published
+// and the kubelet's retry prepares the pod.
+TEST_CASE("scenario 11d: a driver restarted during an API server outage still unprepares",
+          "[e2e][scenario11]") {
+  auto node = StartNode();
+  ApplyYaml(*node, Yaml());
+  standin::ApiServerStandin& api = node->cluster().api();
+  PodRun web = Run(*node, "web");
+  PodRun keeper = Run(*node, "keeper");
+  REQUIRE(web.ok());
+  REQUIRE(keeper.ok());
+  RequireInvariants(*node);
+  const std::vector<std::string> devices = PublishedDevices(*node);
+  auto pools = node->Pools();
+  REQUIRE(pools.ok());
+  const std::string shared_before =
+      (pools->shared | *CpuSet::Parse(ClaimCpus(*node, keeper.claims[0].uid))).ToString();
+
+  standin::Faults outage;
+  outage.fail_always = true;
+  REQUIRE(node->StopDriver(/*crash=*/true).ok());
+  api.SetFaults(outage);
+  api.DropWatches();
+  Status started = node->StartDriver(/*until_ready=*/false);
+  INFO(started.ToString());
+  REQUIRE(started.ok());
+
+  Status deleted = node->DeletePod("keeper");
+  INFO(deleted.ToString());
+  REQUIRE(deleted.ok());
+  CHECK(StateClaims(*node).empty());
+  CHECK(CdiClaims(*node).empty());
+  auto grown = node->WaitForSharedPool(kSettle);
+  REQUIRE(grown.ok());
+  CHECK(node->CpusOf(web.containers[0].id) == shared_before);
+  RequireInvariants(*node);
+
+  PodRun flaky = Run(*node, "flaky");
+  REQUIRE(flaky.claims.size() == 1);
+  CHECK_FALSE(flaky.ok());
+  CHECK(flaky.sandbox_id.empty());
+  CHECK(StateClaims(*node).empty());
+  CHECK(CdiClaims(*node).empty());
+
+  api.SetFaults(standin::Faults());
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (true) {
+    auto health = node->cluster().HttpGet("/healthz");
+    if (health.ok() && health->first == 200) break;
+    INFO("driver log: " << node->cluster().driver().log_path());
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(WaitForDevices(*node, devices, 30s));
+  auto again = node->RetryPod("flaky");
+  REQUIRE(again.ok());
+  RequirePinned(*node, *again);
+  RequireCheckpointConsistent(*node);
+  RequireInvariants(*node);
+}
+
 }  // namespace
 }  // namespace dracpu::e2e

@@ -71,12 +71,12 @@ Status WholeNode::StartRuntime() {
   return Status::OK();
 }
 
-Status WholeNode::StartDriver() {
+Status WholeNode::StartDriver(bool until_ready) {
   std::vector<std::string> flags = {"--cpu-device-mode=" + options_.device_mode,
                                     "--group-by=" + options_.group_by,
                                     "--reserved-cpus=" + options_.reserved_cpus};
   flags.insert(flags.end(), options_.driver_flags.begin(), options_.driver_flags.end());
-  return cluster_->StartDriver(flags);
+  return cluster_->StartDriver(flags, until_ready);
 }
 
 Status WholeNode::StopDriver(bool crash) {

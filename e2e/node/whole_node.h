@@ -126,7 +126,9 @@ class WholeNode {
   // Neighbours and binaries coming and going (issue #6 scenarios 6 and 7).
   Status RestartDriver(bool crash);  // SIGKILL when crash, else SIGTERM; then start again
   Status StopDriver(bool crash);     // ... without starting again
-  Status StartDriver();
+  // Returns once the kubelet stand-in registered the driver and, when `until_ready`, /healthz
+  // says ready (slices published): during an API server outage only registration can happen.
+  Status StartDriver(bool until_ready = true);
   Status RestartNriPlugin(bool crash);  // a fresh process: empty caches, as a new image would
   Status RestartRuntime();              // the runtime restarts and keeps its containers
   // The two halves of RestartNriPlugin, for changes made while no plugin is connected.
