@@ -466,6 +466,43 @@ TEST_CASE("/healthz waits for the first publication - the publisher outlasts API
         std::string::npos);
 }
 
+TEST_CASE_METHOD(StartedDriver,
+                 "an API server down at start: the driver serves the kubelet and stops cleanly",
+                 "[integration]") {
+  kubelet::ClaimRef a = NewClaim(rig, "a", GroupedRequest(2));
+  REQUIRE(PrepareOne(rig, a).ok());
+  const CpuSet cpus = ClaimCpus(rig, a.uid);
+  kubelet::ClaimRef b = NewClaim(rig, "b", GroupedRequest(2));
+  REQUIRE(rig.StopDriver().ok());
+
+  standin::Faults down;
+  down.fail_always = true;
+  rig.api().SetFaults(down);
+  REQUIRE(rig.StartDriver({}, /*wait_ready=*/false).ok());
+  CHECK(rig.driver().WaitForLog("API server not reachable", seconds(30)));
+  // What needs no API call works: a prepared claim answered from the state file, unprepare.
+  kubelet::ClaimOutcome again = PrepareOne(rig, a);
+  CHECK(again.ok());
+  CHECK(ClaimCpus(rig, a.uid) == cpus);
+  // A new claim cannot be read: a clear per-claim error, nothing recorded.
+  kubelet::ClaimOutcome unread = PrepareOne(rig, b);
+  CHECK(unread.error.find("API server") != std::string::npos);
+  CHECK(rig.ReadState().value().claims().count(b.uid) == 0);
+  auto unprepared = rig.Unprepare({a});
+  REQUIRE(unprepared.ok());
+  CHECK(unprepared->at(a.uid).empty());
+  CHECK(rig.ReadState().value().claims().empty());
+  auto health = rig.HttpGet("/healthz");
+  REQUIRE(health.ok());
+  CHECK(health->first == 503);  // nothing published yet
+
+  // SIGTERM during the outage: a clean exit (the discovery round in progress may take the
+  // client's 10 s budget to end first).
+  auto code = rig.StopDriver();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+}
+
 TEST_CASE("settings come from the YAML file - and a flag wins over it", "[integration]") {
   auto owned = NewRig();
   DriverRig& rig = *owned;

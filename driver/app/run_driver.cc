@@ -3,6 +3,8 @@
 #include <glog/logging.h>
 #include <signal.h>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -46,15 +48,14 @@ StatusOr<ResourceApiVersion> ChooseApiVersion(const std::string& setting,
 }
 
 StatusOr<std::unique_ptr<kube::KubeClient>> MakeClient(const DriverConfig& config,
+                                                       const kube::ClusterConfig& cluster,
                                                        DriverMetrics* metrics,
                                                        ResourceApiVersion* version) {
-  StatusOr<kube::ClusterConfig> cluster = kube::ResolveClusterConfig(config.kubeconfig);
-  if (!cluster.ok()) return cluster.status().Annotate("API server configuration");
   kube::KubeClient::Options options;
   options.on_attempt = [metrics](const std::string& verb, int, std::chrono::microseconds took) {
     metrics->ObserveApiRequest(verb, std::chrono::duration<double>(took).count());
   };
-  StatusOr<std::unique_ptr<kube::KubeClient>> client = kube::KubeClient::Create(*cluster, options);
+  StatusOr<std::unique_ptr<kube::KubeClient>> client = kube::KubeClient::Create(cluster, options);
   if (!client.ok()) return client.status();
   StatusOr<ResourceApiVersion> chosen =
       ChooseApiVersion(config.resource_api_version, client->get());
@@ -63,7 +64,23 @@ StatusOr<std::unique_ptr<kube::KubeClient>> MakeClient(const DriverConfig& confi
   if (*version == options.api_version) return client;
   // The client's paths follow its version; make one for the chosen version.
   options.api_version = *version;
-  return kube::KubeClient::Create(*cluster, options);
+  return kube::KubeClient::Create(cluster, options);
+}
+
+// Whether an API client failure may go away by itself (the server is down or slow), so the
+// driver keeps serving the kubelet and tries again, rather than a misconfiguration to exit on.
+bool Transient(const Status& status) {
+  return status.code() == Status::Code::kUnavailable ||
+         status.code() == Status::Code::kDeadlineExceeded ||
+         status.code() == Status::Code::kIOError;
+}
+
+// Waits up to `wait` for SIGTERM or SIGINT; true (and logged) when one came.
+bool StopRequested(const sigset_t& signals, timespec wait) {
+  int sig = sigtimedwait(&signals, nullptr, &wait);
+  if (sig != SIGTERM && sig != SIGINT) return false;
+  LOG(INFO) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << "; stopping";
+  return true;
 }
 
 // The Node's UID for the slices' ownerReference; "" (unowned slices) when it cannot be read.
@@ -77,25 +94,34 @@ std::string NodeUid(kube::KubeClient* client, const std::string& node_name) {
   return kube::JsonString(*node, {"metadata", "uid"});
 }
 
-// Blocks until SIGTERM or SIGINT, reporting registration changes meanwhile.
-void WaitForStop(const sigset_t& signals, const kubelet::KubeletPlugin& plugin) {
-  bool was_registered = false;
-  std::string last_error;
-  timespec tick{0, 200 * 1000 * 1000};
-  while (true) {
-    int sig = sigtimedwait(&signals, nullptr, &tick);
-    if (sig == SIGTERM || sig == SIGINT) {
-      LOG(INFO) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << "; stopping";
-      return;
-    }
+// Logs `registered with kubelet` / `kubelet registration failed: <error>` as the kubelet's
+// answers change.
+class RegistrationLog {
+ public:
+  void Update(const kubelet::KubeletPlugin& plugin) {
     const bool registered = plugin.registered();
-    if (registered && !was_registered) LOG(INFO) << kRegistered;
+    if (registered && !was_registered_) LOG(INFO) << kRegistered;
     std::string error = plugin.last_registration_error();
-    if (!registered && !error.empty() && error != last_error) {
+    if (!registered && !error.empty() && error != last_error_) {
       LOG(ERROR) << "kubelet registration failed: " << error;
     }
-    last_error = error;
-    was_registered = registered;
+    last_error_ = std::move(error);
+    was_registered_ = registered;
+  }
+
+ private:
+  bool was_registered_ = false;
+  std::string last_error_;
+};
+
+// Serves until SIGTERM or SIGINT (true) or until `done` (when set) returns true (false),
+// checking both every 200 ms and logging registration changes meanwhile.
+bool ServeUntil(const sigset_t& signals, const kubelet::KubeletPlugin& plugin, RegistrationLog* log,
+                const std::function<bool()>& done) {
+  while (true) {
+    log->Update(plugin);
+    if (done && done()) return false;
+    if (StopRequested(signals, timespec{0, 200 * 1000 * 1000})) return true;
   }
 }
 
@@ -149,12 +175,12 @@ int RunDriver(const DriverConfig& config) {
   DriverMetrics driver_metrics(&registry);
   Readiness readiness({kRegistered, kPublished});
 
-  ResourceApiVersion version = ResourceApiVersion::kV1;
-  StatusOr<std::unique_ptr<kube::KubeClient>> client =
-      MakeClient(config, &driver_metrics, &version);
-  if (!client.ok()) return fail("API client", client.status());
-  kube::KubeClient* api = client->get();
-  LOG(INFO) << "using resource.k8s.io/" << ResourceApiVersionName(version);
+  StatusOr<kube::ClusterConfig> cluster = kube::ResolveClusterConfig(config.kubeconfig);
+  if (!cluster.ok()) return fail("API server configuration", cluster.status());
+  // Set once the API server has answered. Until then no claim can be read, but all the
+  // kubelet needs without it works: unprepare, and prepare of claims already prepared.
+  std::unique_ptr<kube::KubeClient> client;
+  std::atomic<kube::KubeClient*> api{nullptr};
 
   ClaimPreparationOptions prep;
   prep.node_name = config.node_name;
@@ -162,8 +188,13 @@ int RunDriver(const DriverConfig& config) {
   prep.catalog = &*catalog;
   prep.allocate = allocate;
   prep.store = &store;
-  prep.fetch_claim = [api](const std::string& ns, const std::string& name) {
-    return api->GetResourceClaim(ns, name);
+  prep.fetch_claim = [&api](const std::string& ns,
+                            const std::string& name) -> StatusOr<web::json::value> {
+    kube::KubeClient* reached = api.load();
+    if (reached == nullptr) {
+      return Status::Unavailable("the API server has not answered since the driver started");
+    }
+    return reached->GetResourceClaim(ns, name);
   };
   prep.metrics = &driver_metrics;
   prep.recover_state = [&store, &config, &facts] {
@@ -193,29 +224,56 @@ int RunDriver(const DriverConfig& config) {
   if (!endpoint.ok()) return fail("HTTP endpoint", endpoint.status());
   LOG(INFO) << "serving /healthz and /metrics on " << (*endpoint)->url();
 
-  SlicePublisherOptions publish;
-  publish.client = api;
-  publish.node_name = config.node_name;
-  publish.version = version;
-  publish.desired =
-      BuildResourceSlices(*catalog, {config.node_name, NodeUid(api, config.node_name)});
-  publish.metrics = &driver_metrics;
-  publish.on_published = [&readiness, &plugin] {
-    readiness.Set(kPublished, true);
-    plugin->DevicesChanged();
-  };
-  SlicePublisher publisher(std::move(publish));
-  publisher.Start();
-
   Status started = plugin->Start();
-  if (!started.ok()) {
-    publisher.Stop();
-    return fail("kubelet plugin", started);
+  if (!started.ok()) return fail("kubelet plugin", started);
+
+  // The resource API version ("auto": discovered) while the kubelet is already served, so an
+  // API server outage at start only delays new claims and the slices; a misconfiguration
+  // (e.g. no resource.k8s.io version this driver speaks) still ends the driver.
+  RegistrationLog registration;
+  ResourceApiVersion version = ResourceApiVersion::kV1;
+  Status fatal;
+  bool stop = ServeUntil(signals, *plugin, &registration, [&] {
+    StatusOr<std::unique_ptr<kube::KubeClient>> made =
+        MakeClient(config, *cluster, &driver_metrics, &version);
+    if (made.ok()) {
+      client = std::move(*made);
+      return true;
+    }
+    if (!Transient(made.status())) {
+      fatal = made.status();
+      return true;
+    }
+    LOG(WARNING) << "API server not reachable (" << made.status()
+                 << "); serving the kubelet meanwhile and trying again";
+    return false;
+  });
+  if (!fatal.ok()) {
+    plugin->Stop();
+    return fail("API client", fatal);
   }
 
-  WaitForStop(signals, *plugin);
+  std::unique_ptr<SlicePublisher> publisher;
+  if (!stop) {
+    api = client.get();
+    LOG(INFO) << "using resource.k8s.io/" << ResourceApiVersionName(version);
+    SlicePublisherOptions publish;
+    publish.client = client.get();
+    publish.node_name = config.node_name;
+    publish.version = version;
+    publish.desired =
+        BuildResourceSlices(*catalog, {config.node_name, NodeUid(client.get(), config.node_name)});
+    publish.metrics = &driver_metrics;
+    publish.on_published = [&readiness, &plugin] {
+      readiness.Set(kPublished, true);
+      plugin->DevicesChanged();
+    };
+    publisher = std::make_unique<SlicePublisher>(std::move(publish));
+    publisher->Start();
+    ServeUntil(signals, *plugin, &registration, nullptr);
+  }
   plugin->Stop();
-  publisher.Stop();
+  if (publisher) publisher->Stop();
   (*endpoint)->Stop();
   LOG(INFO) << "dracpu-driver stopped";
   return 0;
