@@ -2,6 +2,7 @@
 //   11a the driver is killed in the middle of the kubelet's batch unprepare of a pod;
 //   11b the API server fails while the driver restarts and pods arrive meanwhile;
 //   11c a prepare outlives the kubelet's call deadline (kubelet-dra.md §6.1: 45 s; short here).
+//   11d the driver restarts during a full API server outage.
 // After each: the state file and the CDI folder agree, no CPU is lost or held twice, and the
 // node's invariants hold.
 
