@@ -115,6 +115,25 @@ void RequirePinned(WholeNode& node, const PodRun& run) {
   CHECK(CpuSet::Parse(app.cpus)->Size() == 2);
 }
 
+// A node running "web" (a shared container) and "keeper" (one claim), its invariants
+// checked and its published devices recorded: where 11a, 11b and 11d begin.
+struct KeeperNode {
+  explicit KeeperNode(NodeOptions options = {}) : node(StartNode(std::move(options))) {
+    ApplyYaml(*node, Yaml());
+    web = Run(*node, "web");
+    keeper = Run(*node, "keeper");
+    REQUIRE(web.ok());
+    REQUIRE(keeper.ok());
+    RequireInvariants(*node);
+    devices = PublishedDevices(*node);
+    REQUIRE_FALSE(devices.empty());
+  }
+
+  std::unique_ptr<WholeNode> node;
+  PodRun web, keeper;
+  std::vector<std::string> devices;
+};
+
 // Scenario 11a. The test holds a shared lock on the state file while the kubelet sends the
 // batch, so the driver stops at its first state write of the batch: /proc/locks shows it
 // waiting for the exclusive lock, and then it is killed there. The driver unprepares claim by
@@ -125,13 +144,10 @@ TEST_CASE("scenario 11a: the driver killed in the middle of a pod's batch unprep
           "[e2e][scenario11]") {
   NodeOptions options;
   options.topology = "64amd64-4s2n4ca2co";
-  auto node = StartNode(options);
-  ApplyYaml(*node, Yaml());
-  PodRun web = Run(*node, "web");
-  PodRun keeper = Run(*node, "keeper");
+  KeeperNode populated(options);
+  auto& node = populated.node;
+  const PodRun &web = populated.web, &keeper = populated.keeper;
   PodRun quad = Run(*node, "quad");
-  REQUIRE(web.ok());
-  REQUIRE(keeper.ok());
   REQUIRE(quad.ok());
   REQUIRE(quad.claims.size() == static_cast<size_t>(kQuadClaims));
   RequireInvariants(*node);
@@ -248,17 +264,12 @@ TEST_CASE("scenario 11a: the driver killed in the middle of a pod's batch unprep
 // prepare both pods, each claim exactly once, on CPUs nobody else holds.
 TEST_CASE("scenario 11b: API server faults across a driver restart, pods meanwhile wait",
           "[e2e][scenario11]") {
-  auto node = StartNode();
-  ApplyYaml(*node, Yaml());
+  KeeperNode populated;
+  auto& node = populated.node;
+  const PodRun& keeper = populated.keeper;
+  const std::vector<std::string>& devices = populated.devices;
   standin::ApiServerStandin& api = node->cluster().api();
-  PodRun web = Run(*node, "web");
-  PodRun keeper = Run(*node, "keeper");
-  REQUIRE(web.ok());
-  REQUIRE(keeper.ok());
-  RequireInvariants(*node);
-  const std::vector<std::string> devices = PublishedDevices(*node);
   const size_t slice_count = node->cluster().Slices().size();
-  REQUIRE_FALSE(devices.empty());
   const std::string keeper_id = keeper.container("app")->id;
   const std::string keeper_cpus = node->CpusOf(keeper_id);
 
@@ -450,15 +461,11 @@ TEST_CASE("scenario 11c: a prepare past the kubelet's deadline, then the kubelet
 // and the kubelet's retry prepares the pod.
 TEST_CASE("scenario 11d: a driver restarted during an API server outage still unprepares",
           "[e2e][scenario11]") {
-  auto node = StartNode();
-  ApplyYaml(*node, Yaml());
+  KeeperNode populated;
+  auto& node = populated.node;
+  const PodRun &web = populated.web, &keeper = populated.keeper;
+  const std::vector<std::string>& devices = populated.devices;
   standin::ApiServerStandin& api = node->cluster().api();
-  PodRun web = Run(*node, "web");
-  PodRun keeper = Run(*node, "keeper");
-  REQUIRE(web.ok());
-  REQUIRE(keeper.ok());
-  RequireInvariants(*node);
-  const std::vector<std::string> devices = PublishedDevices(*node);
   auto pools = node->Pools();
   REQUIRE(pools.ok());
   const std::string shared_before =
