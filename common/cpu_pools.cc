@@ -8,6 +8,18 @@ namespace dracpu {
 
 std::map<std::string, ClaimOverlap> OverlappingClaims(const std::map<std::string, CpuSet>& claims) {
   std::map<std::string, ClaimOverlap> overlaps;
+  // Disjoint claims, the normal case, need only a running union (this runs on every state
+  // write); the owner of each CPU is looked up only when some claims do overlap.
+  CpuSet seen;
+  bool disjoint = true;
+  for (const auto& [uid, cpus] : claims) {
+    if (seen.Intersects(cpus)) {
+      disjoint = false;
+      break;
+    }
+    seen |= cpus;
+  }
+  if (disjoint) return overlaps;
   // One pass over every claimed CPU rather than comparing claims pairwise: first owner of each
   // CPU, in UID order.
   std::map<int, const std::string*> owner;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/boot_id.h"
+#include "common/cpu_pools.h"
 #include "driver/core/cdi.h"
 
 namespace dracpu::driver {
@@ -85,23 +86,16 @@ StateRepair RepairState(AllocationState* state, const std::map<std::string, CpuS
 }
 
 Status CheckClaimsDisjoint(const AllocationState& state) {
-  // The protobuf map iterates in no fixed order; an ordered copy keeps the message stable.
+  // Ordered by UID, so the message names the same pair every time.
   std::map<std::string, CpuSet> claims;
   for (const auto& [uid, claim] : state.claims()) {
     StatusOr<CpuSet> cpus = CpuSet::Parse(claim.cpus());
-    if (cpus.ok()) claims[uid] = *cpus;
+    if (cpus.ok()) claims.emplace(uid, std::move(*cpus));
   }
-  std::map<int, std::string> owner;
-  for (const auto& [uid, cpus] : claims) {
-    for (int cpu : cpus) {
-      auto [it, fresh] = owner.emplace(cpu, uid);
-      if (!fresh) {
-        return Status::Corruption("claims " + it->second + " and " + uid + " both hold CPU " +
-                                  std::to_string(cpu));
-      }
-    }
-  }
-  return Status::OK();
+  const std::map<std::string, ClaimOverlap> overlaps = OverlappingClaims(claims);
+  if (overlaps.empty()) return Status::OK();
+  const auto& [uid, overlap] = *overlaps.begin();
+  return Status::Corruption(DescribeOverlap(uid, overlap));
 }
 
 void RebuildFromSpecs(AllocationState* state, const std::map<std::string, CpuSet>& specs) {
