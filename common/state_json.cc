@@ -189,16 +189,16 @@ StatusOr<std::string> StateJsonWithoutClose(const AllocationState& state) {
   top.String("reservedCpus", state.reserved_cpus());
   top.String("allocatableCpus", state.allocatable_cpus());
   if (!state.claims().empty()) {
-    std::vector<const std::string*> keys;
-    keys.reserve(state.claims_size());
-    for (const auto& [key, claim] : state.claims()) keys.push_back(&key);
-    std::sort(keys.begin(), keys.end(),
-              [](const std::string* a, const std::string* b) { return *a < *b; });
+    std::vector<std::pair<const std::string*, const ClaimAllocation*>> sorted;
+    sorted.reserve(state.claims_size());
+    for (const auto& [key, claim] : state.claims()) sorted.emplace_back(&key, &claim);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
     top.Name("claims");
     ObjectWriter claims(&out, 2, &bad_field);
-    for (const std::string* key : keys) {
+    for (const auto& [key, claim] : sorted) {
       claims.Key("claims", *key);
-      WriteClaim(state.claims().at(*key), &claims, &out, &bad_field);
+      WriteClaim(*claim, &claims, &out, &bad_field);
     }
     claims.Close();
   }
