@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -260,7 +261,12 @@ AllocationState StateStore::TakeForUpdate(std::shared_ptr<const AllocationState>
   }
   // use_count() == 1: this is the only reference and no new one can appear (the cache dropped
   // its own). Every state is created non-const (Remember), so moving out of it is defined.
-  if (loaded.use_count() == 1) return std::move(*std::const_pointer_cast<AllocationState>(loaded));
+  if (loaded.use_count() == 1) {
+    // use_count() is a relaxed load: the fence orders the reads another thread made through
+    // its View before it let go of its reference ahead of the writes of the move below.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return std::move(*std::const_pointer_cast<AllocationState>(loaded));
+  }
   return *loaded;
 }
 

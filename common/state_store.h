@@ -41,7 +41,8 @@
 // is compared with the remembered bytes through a small buffer, so a load allocates nothing
 // either; View hands out the remembered state itself, and Update moves it rather than copying
 // it when no View is looking at it. A driver prepare (one View, two Updates) thus neither parses
-// nor copies the state when the driver is the only writer.
+// nor copies the state when the driver is the only writer. The price: an Update that fails after
+// the move (mutate refuses, or the write fails) leaves nothing cached, so the next load parses.
 // Thread-safe: concurrent Reads and Updates on one store are fine (the flock serializes the
 // file, a mutex the cache).
 
