@@ -21,6 +21,7 @@
 #include "driver/app/startup_reconcile.h"
 #include "driver/core/device_catalog.h"
 #include "driver/core/resource_slices.h"
+#include "driver/kube/backoff.h"
 #include "driver/kube/cluster_config.h"
 #include "driver/kube/kube_client.h"
 #include "driver/kubelet/kubelet_plugin.h"
@@ -233,7 +234,13 @@ int RunDriver(const DriverConfig& config) {
   RegistrationLog registration;
   ResourceApiVersion version = ResourceApiVersion::kV1;
   Status fatal;
+  // Attempts are spaced by a capped backoff: some failures (an unreadable token file) come back
+  // at once, and retrying those every tick would flood the log.
+  const kube::BackoffPolicy discovery_backoff{std::chrono::seconds(1), std::chrono::seconds(10)};
+  int failed_attempts = 0;
+  auto next_attempt = std::chrono::steady_clock::now();
   bool stop = ServeUntil(signals, *plugin, &registration, [&] {
+    if (std::chrono::steady_clock::now() < next_attempt) return false;
     StatusOr<std::unique_ptr<kube::KubeClient>> made =
         MakeClient(config, *cluster, &driver_metrics, &version);
     if (made.ok()) {
@@ -244,8 +251,11 @@ int RunDriver(const DriverConfig& config) {
       fatal = made.status();
       return true;
     }
+    const std::chrono::milliseconds wait =
+        kube::BackoffDelay(discovery_backoff, failed_attempts++, kube::UnitRandom());
+    next_attempt = std::chrono::steady_clock::now() + wait;
     LOG(WARNING) << "API server not reachable (" << made.status()
-                 << "); serving the kubelet meanwhile and trying again";
+                 << "); serving the kubelet meanwhile, next try in " << wait.count() << " ms";
     return false;
   });
   if (!fatal.ok()) {
