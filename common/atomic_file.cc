@@ -56,12 +56,10 @@ StatusOr<std::string> ReadAll(int fd, const std::string& what, size_t max_bytes)
   // the string chunk by chunk cost more than the read on a prepare's path.
   struct stat st;
   size_t chunk = 16384;
+  // The size is only a hint (sysfs files all say 4096; the offset may not be 0): the limit
+  // applies to what is read.
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    if (static_cast<size_t>(st.st_size) > max_bytes) {
-      return Status::ResourceExhausted(what + ": larger than " + std::to_string(max_bytes) +
-                                       " bytes");
-    }
-    chunk = static_cast<size_t>(st.st_size) + 1;  // + 1 to see EOF in the same call
+    chunk = std::min(static_cast<size_t>(st.st_size), max_bytes) + 1;  // + 1: EOF in one call
   }
   std::string out;
   for (;;) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/scoped_fd.h"
 #include "common/testing/temp_dir.h"
 
 namespace dracpu {
@@ -65,6 +66,17 @@ TEST_CASE("ReadAll reads files of any size up to the limit, refuses one byte mor
     CHECK(ReadFileToString(path, size).value() == content);
     if (size > 0) CHECK(ReadFileToString(path, size - 1).status().IsResourceExhausted());
   }
+}
+
+TEST_CASE("ReadAll's limit applies to what it reads from the current offset, not the file size",
+          "[atomic_file]") {
+  TempDir tmp;
+  const std::string path = tmp.Sub("f");
+  REQUIRE(WriteFileAtomically(path, std::string(1000, 'a') + "tail", 0600).ok());
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE(fd.valid());
+  REQUIRE(::lseek(fd.get(), 1000, SEEK_SET) == 1000);
+  CHECK(ReadAll(fd.get(), path, 10).value() == "tail");
 }
 
 TEST_CASE("ReadAll reads a pipe, which has no size to go by, with the same limit",
