@@ -73,11 +73,14 @@ __attribute__((target("sha,ssse3,sse4.1"))) void CompressBlocksWithShaInstructio
 
 #else  // not x86-64 with GCC or Clang
 
+#include <cstdlib>
+
 namespace dracpu::sha256_internal {
 
 bool CpuHasShaInstructions() { return false; }
 
-void CompressBlocksWithShaInstructions(uint32_t*, const unsigned char*, size_t) {}
+// Never called (CpuHasShaInstructions() is false here); a wrong checksum must not pass silently.
+void CompressBlocksWithShaInstructions(uint32_t*, const unsigned char*, size_t) { std::abort(); }
 
 }  // namespace dracpu::sha256_internal
 
