@@ -66,8 +66,6 @@ struct ClaimPreparation::Prepared {
   std::vector<std::string> pod_uids;
   std::vector<kubelet::PreparedDevice> devices;
   bool from_state = false;
-  // The part of the latency spent waiting for the API server (reported apart in the log).
-  Clock::duration api_time{};
 };
 
 Status WithUserReason(const Status& status) {
@@ -93,8 +91,9 @@ ClaimPreparation::ClaimPreparation(ClaimPreparationOptions options)
 
 StatusOr<kubelet::PrepareResult> ClaimPreparation::Prepare(const kubelet::ClaimRef& claim) {
   const Clock::time_point start = Clock::now();
-  StatusOr<Prepared> prepared = DoPrepare(claim);
-  if (!prepared.ok() && Recovered(prepared.status())) prepared = DoPrepare(claim);
+  Clock::duration api_time{};  // the part spent waiting for the API server, logged apart
+  StatusOr<Prepared> prepared = DoPrepare(claim, &api_time);
+  if (!prepared.ok() && Recovered(prepared.status())) prepared = DoPrepare(claim, &api_time);
   const Clock::duration took = Clock::now() - start;
   if (options_.metrics != nullptr) {
     options_.metrics->ObservePrepare(std::chrono::duration<double>(took).count(),
@@ -108,7 +107,7 @@ StatusOr<kubelet::PrepareResult> ClaimPreparation::Prepare(const kubelet::ClaimR
   const std::string cpus = prepared->cpus.ToString();
   LOG(INFO) << "prepared claim " << claim.namespace_ << "/" << claim.name << " uid=" << claim.uid
             << " pods=" << pods << " cpus=" << cpus << " latency=" << Millis(took)
-            << "ms api=" << Millis(prepared->api_time) << "ms"
+            << "ms api=" << Millis(api_time) << "ms"
             << (prepared->from_state ? " (already prepared)" : "");
   kubelet::PrepareResult result;
   result.devices = std::move(prepared->devices);
@@ -119,7 +118,9 @@ StatusOr<kubelet::PrepareResult> ClaimPreparation::Prepare(const kubelet::ClaimR
 StatusOr<ClaimPreparation::Prepared> ClaimPreparation::FromState(const kubelet::ClaimRef& ref) {
   Prepared out;
   out.from_state = true;
+  bool loaded = false;
   Status found = options_.store->View([&](const AllocationState& state) -> Status {
+    loaded = true;
     auto it = state.claims().find(ref.uid);
     // A claim rebuilt from its CDI file after a corrupt state file has no devices: it is read
     // from the API again, keeping its CPUs (DoPrepare).
@@ -138,11 +139,8 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::FromState(const kubelet::
     out.devices = std::move(*devices);
     return Status::OK();
   });
-  if (!found.ok()) {
-    if (found.IsNotFound()) return found;
-    // Load errors (Corruption included, which Prepare recovers from) keep their code.
-    return found.Annotate("reading the state file");
-  }
+  // Load errors (Corruption included, which Prepare recovers from) keep their code.
+  if (!found.ok()) return loaded ? found : found.Annotate("reading the state file");
   // The runtime needs the file; someone may have cleaned the folder since.
   StatusOr<CpuSet> on_disk = cdi::ReadSpec(options_.cdi_dir, ref.uid);
   if (!on_disk.ok() || *on_disk != out.cpus) {
@@ -152,7 +150,8 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::FromState(const kubelet::
   return out;
 }
 
-StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::ClaimRef& ref) {
+StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::ClaimRef& ref,
+                                                                 Clock::duration* api_time) {
   DRACPU_RETURN_IF_ERROR(cdi::ValidateClaimUid(ref.uid));
   StatusOr<Prepared> known = FromState(ref);
   if (known.ok() || known.status().code() != Status::Code::kNotFound) return known;
@@ -160,7 +159,7 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::
   // The API call happens before any lock is taken (state_store.h).
   const Clock::time_point asked = Clock::now();
   StatusOr<web::json::value> object = options_.fetch_claim(ref.namespace_, ref.name);
-  const Clock::duration api_time = Clock::now() - asked;
+  *api_time += Clock::now() - asked;
   if (!object.ok()) return object.status().Annotate("reading the ResourceClaim");
   StatusOr<AllocatedClaim> claim = ParseClaimAllocation(*object);
   if (!claim.ok()) return claim.status();
@@ -172,7 +171,6 @@ StatusOr<ClaimPreparation::Prepared> ClaimPreparation::DoPrepare(const kubelet::
   }
 
   Prepared out;
-  out.api_time = api_time;
   out.pod_uids = claim->pod_uids;
   out.devices = PreparedDevicesFor(claim->results, ref.uid);
   if (claim->results.empty()) return out;  // nothing of ours in this claim

@@ -36,6 +36,7 @@
 
 #include <cpprest/json.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -79,7 +80,9 @@ class ClaimPreparation final : public kubelet::ClaimPreparer {
 
  private:
   struct Prepared;  // what one successful prepare produced
-  StatusOr<Prepared> DoPrepare(const kubelet::ClaimRef& claim);
+  // Adds the time it waits for the API server to *api_time.
+  StatusOr<Prepared> DoPrepare(const kubelet::ClaimRef& claim,
+                               std::chrono::steady_clock::duration* api_time);
   // Runs recover_state when `status` is Corruption; true when the caller should retry.
   bool Recovered(const Status& status);
   StatusOr<Prepared> FromState(const kubelet::ClaimRef& claim);
