@@ -253,15 +253,13 @@ Status StateStore::Update(const std::function<Status(AllocationState*)>& mutate)
 }
 
 AllocationState StateStore::TakeForUpdate(std::shared_ptr<const AllocationState> loaded) const {
-  {
-    // The cache is about to be replaced by what this Update writes; let go of its reference so
-    // that the loaded state can be moved instead of copied when nobody else holds it.
-    std::lock_guard<std::mutex> hold(cache_mu_);
-    if (cache_ != nullptr && cache_->state == loaded) cache_.reset();
-  }
-  // use_count() == 1: this is the only reference and no new one can appear (the cache dropped
-  // its own). Every state is created non-const (Remember), so moving out of it is defined.
-  if (loaded.use_count() == 1) {
+  std::lock_guard<std::mutex> hold(cache_mu_);
+  // Held only by the cache and by `loaded` (new references come from the cache, under this
+  // mutex): the cache is about to be replaced by what this Update writes, so the state is moved
+  // out rather than copied. Anyone else looking at it (a View) gets a copy made instead, and
+  // the cache stays. Every state is created non-const (Remember), so moving out is defined.
+  if (cache_ != nullptr && cache_->state == loaded && loaded.use_count() == 2) {
+    cache_.reset();
     // use_count() is a relaxed load: the fence orders the reads another thread made through
     // its View before it let go of its reference ahead of the writes of the move below.
     std::atomic_thread_fence(std::memory_order_acquire);

@@ -41,8 +41,9 @@
 // is compared with the remembered bytes through a small buffer, so a load allocates nothing
 // either; View hands out the remembered state itself, and Update moves it rather than copying
 // it when no View is looking at it. A driver prepare (one View, two Updates) thus neither parses
-// nor copies the state when the driver is the only writer. The price: an Update that fails after
-// the move (mutate refuses, or the write fails) leaves nothing cached, so the next load parses.
+// nor copies the state when the driver is the only writer. The price: an Update that moved the
+// state and then fails (mutate refuses, or the write fails) leaves nothing cached, so the next
+// load parses.
 // Thread-safe: concurrent Reads and Updates on one store are fine (the flock serializes the
 // file, a mutex the cache).
 
@@ -123,8 +124,8 @@ class StateStore {
   std::shared_ptr<const Decoded> Cached() const;
   // Whether the file behind `fd` holds exactly `expected`, read without allocating.
   static StatusOr<bool> SameBytes(int fd, std::string_view expected, const std::string& path);
-  // The loaded state as a value Update may change: moved when only `loaded` refers to it,
-  // copied otherwise.
+  // The loaded state as a value Update may change: moved out of the cache when only the cache
+  // and `loaded` refer to it (the cache is then dropped), copied otherwise.
   AllocationState TakeForUpdate(std::shared_ptr<const AllocationState> loaded) const;
   Status EnsureDir() const;
   // Renames the damaged data file aside; returns the new name.
