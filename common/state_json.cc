@@ -95,16 +95,15 @@ class ObjectWriter {
 
   // Starts member `name` whose value the caller writes next (a nested ObjectWriter).
   void Name(std::string_view name) {
-    out_->append(empty_ ? "\n" : ",\n").append(depth_, ' ').append("\"");
-    out_->append(name).append("\": ");
-    empty_ = false;
+    StartMember();
+    out_->append("\"").append(name).append("\": ");
   }
 
+  // Starts the map entry `key` (escaped: keys come from the data) of map field `field`.
   void Key(const char* field, const std::string& key) {
-    out_->append(empty_ ? "\n" : ",\n").append(depth_, ' ');
+    StartMember();
     Quoted(field, key);
     out_->append(": ");
-    empty_ = false;
   }
 
   void Close() {
@@ -115,6 +114,11 @@ class ObjectWriter {
   int depth() const { return depth_; }
 
  private:
+  void StartMember() {
+    out_->append(empty_ ? "\n" : ",\n").append(depth_, ' ');
+    empty_ = false;
+  }
+
   void Quoted(const char* field, std::string_view s) {
     out_->push_back('"');
     for (size_t i = 0; i < s.size();) {
